@@ -1,0 +1,125 @@
+"""Shared fixtures: paths, the MicroPython unix port, a loopback Mosquitto broker."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from micromarket import upy
+from micromarket.paths import FIRMWARE_DIR, ROOT
+
+SHARED = ROOT.parent / "shared"
+VECTORS = SHARED / "vectors"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("micromarket")
+    group.addoption("--broker-url", default=None,
+                    help="use this MQTT broker instead of starting Mosquitto on loopback")
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def wycheproof() -> dict:
+    path = VECTORS / "wycheproof_ed25519_test.json"
+    if not path.exists():
+        pytest.skip(f"{path} missing (shared/ must sit beside the repo)")
+    return json.loads(path.read_text())
+
+
+@pytest.fixture
+def mp():
+    """Run MicroPython code on the unix port with firmware/lib on the path; returns stdout."""
+    return upy.run_code
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _state_home(tmp_path_factory):
+    """Keep virtual boards, keys and registries of the tests away from the user's own."""
+    home = tmp_path_factory.mktemp("mmhome")
+    old = os.environ.get("MICROMARKET_HOME")
+    os.environ["MICROMARKET_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("MICROMARKET_HOME", None)
+    else:
+        os.environ["MICROMARKET_HOME"] = old
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _mosquitto_binary():
+    for cand in ("/usr/sbin/mosquitto", shutil.which("mosquitto")):
+        if cand and os.path.exists(cand):
+            return cand
+    return None
+
+
+class Mosquitto:
+    """A real Mosquitto on loopback that a test can stop and start again on the same port."""
+
+    def __init__(self, workdir: Path):
+        self.binary = _mosquitto_binary()
+        self.port = free_port()
+        self.conf = workdir / "mosquitto.conf"
+        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+                             "persistence false\n")
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.proc = subprocess.Popen([self.binary, "-c", str(self.conf)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+
+@pytest.fixture(scope="session")
+def mosquitto(tmp_path_factory, request):
+    """A Mosquitto broker on loopback (installed by `make test`)."""
+    if _mosquitto_binary() is None:
+        pytest.skip("mosquitto is not installed (make setup installs it as root)")
+    broker = Mosquitto(tmp_path_factory.mktemp("mosquitto")).start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def fresh_mosquitto(tmp_path):
+    """A broker of the test's own, for tests that stop and restart it."""
+    if _mosquitto_binary() is None:
+        pytest.skip("mosquitto is not installed (make setup installs it as root)")
+    broker = Mosquitto(tmp_path).start()
+    yield broker
+    broker.stop()
