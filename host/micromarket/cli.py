@@ -44,9 +44,12 @@ class LazyGroup(click.Group):
         self.table = table
 
     def list_commands(self, ctx):
-        return sorted(n for n, t in self.table.items() if _importable(t.partition(":")[0]))
+        lazy = (n for n, t in self.table.items() if _importable(t.partition(":")[0]))
+        return sorted({*self.commands, *lazy})
 
     def get_command(self, ctx, name):
+        if name in self.commands:
+            return self.commands[name]
         target = self.table.get(name)
         if target is None:
             return None
