@@ -1,0 +1,138 @@
+"""A board reached over its serial port (real, or a virtual board's pty), through mpremote's transport.
+
+    with connect("/dev/ttyUSB0") as board:      # or connect(None): a temporary virtual board
+        print(board.exec("import gc; print(gc.mem_free())"))
+"""
+
+import contextlib
+import errno
+import secrets
+
+import serial
+from mpremote.transport import TransportError, TransportExecError
+from mpremote.transport_serial import SerialTransport
+
+from .errors import DeviceError
+
+
+class DeviceExecError(DeviceError):
+    """Code sent to the board raised an exception there; ``output`` holds the board's traceback."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+def open_transport(port: str) -> SerialTransport:
+    """Open ``port`` exclusively, translating the usual failures into one clear DeviceError."""
+    try:
+        return SerialTransport(port, baudrate=115200)
+    except serial.SerialException as exc:
+        raise _port_error(port, exc) from exc
+    except TransportError as exc:
+        raise _port_error(port, exc.__context__ or exc) from exc
+
+
+def _port_error(port: str, exc: BaseException) -> DeviceError:
+    err = getattr(exc, "errno", None)
+    text = str(exc)
+    if err == errno.ENOENT or "No such file" in text:
+        return DeviceError(f"port {port} does not exist",
+                           "plug the board in and list ports with `micromarket devices`")
+    if err in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
+        return DeviceError(f"permission denied opening {port}",
+                           "add your user to the 'dialout' group (then log in again)")
+    if "exclusively lock" in text or err in (errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK):
+        return DeviceError(f"port {port} is busy: another program has it open",
+                           "close mpremote, a serial monitor or `micromarket monitor` on it")
+    return DeviceError(f"cannot open {port}: {text}", "check the cable and the port name")
+
+
+class Target:
+    """A MicroPython board in the raw REPL: run code, move files, reset."""
+
+    def __init__(self, port: str, transport: SerialTransport, vboard: str | None = None):
+        self.port = port
+        self.transport = transport
+        self.vboard = vboard
+
+    def enter(self) -> "Target":
+        try:
+            self.transport.enter_raw_repl(soft_reset=False, timeout_overall=5)
+        except (TransportError, OSError, serial.SerialException) as exc:
+            self.transport.close()
+            raise DeviceError(f"no MicroPython REPL answered on {self.port}",
+                              "flash MicroPython first (`micromarket flash`), or press reset") from exc
+        return self
+
+    def exec(self, code: str, timeout: float = 30) -> str:
+        """Run ``code`` on the board; return what it printed. Raises DeviceExecError on its exception."""
+        try:
+            out, err = self.transport.exec_raw(code, timeout=timeout)
+        except (TransportError, OSError, serial.SerialException) as exc:
+            raise DeviceError(f"lost the board on {self.port}: {exc}", "check the cable and retry") from exc
+        if err:
+            text = err.decode(errors="replace").strip()
+            raise DeviceExecError(f"the board raised: {text.splitlines()[-1] if text else '?'}", text)
+        return out.decode(errors="replace")
+
+    def eval(self, expr: str):
+        import ast
+
+        return ast.literal_eval(self.exec(f"print(repr({expr}))").strip())
+
+    def fs_put(self, local, remote: str) -> None:
+        with open(local, "rb") as f:
+            self.write_file(remote, f.read())
+
+    def write_file(self, remote: str, data: bytes, chunk: int = 1024) -> None:
+        """Write a file atomically: into ``remote + '.part'``, then renamed over the old one."""
+        part = remote + ".part"
+        self.exec(f"_f=open({part!r},'wb')\n_w=_f.write")
+        for i in range(0, len(data), chunk):
+            self.exec(f"_w({bytes(data[i:i + chunk])!r})")
+        self.exec(f"_f.close()\nimport os\nos.rename({part!r},{remote!r})\ndel _f,_w")
+
+    def fs_get(self, remote: str) -> bytes:
+        try:
+            return self.transport.fs_readfile(remote, chunk_size=1024)
+        except OSError as exc:
+            raise DeviceError(f"cannot read {remote} on the board: {exc}", "check the path") from exc
+
+    def makedirs(self, path: str) -> None:
+        self.exec("import os\n_p=''\nfor _d in %r.split('/'):\n _p=_p+_d\n try: os.mkdir(_p)\n"
+                  " except OSError: pass\n _p=_p+'/'" % path)
+
+    def soft_reset(self) -> None:
+        """Reboot the board's app (Ctrl-D in the friendly REPL); the port stays open."""
+        self.transport.exit_raw_repl()
+        self.transport.serial.write(b"\x04")
+
+    def close(self) -> None:
+        try:
+            if self.transport.in_raw_repl:
+                self.transport.exit_raw_repl()
+        except (OSError, serial.SerialException):
+            pass
+        self.transport.close()
+
+
+@contextlib.contextmanager
+def connect(port: str | None, board: str = "virtual-plug"):
+    """A Target on ``port``; with ``port=None`` a temporary virtual board that is removed afterwards."""
+    vboard = None
+    if port is None:
+        from . import vboard as vb
+
+        vboard = f"tmp-{secrets.token_hex(4)}"
+        port = vb.start(vboard, board=board).port
+    target = Target(port, open_transport(port), vboard)
+    try:
+        yield target.enter()
+    finally:
+        target.close()
+        if vboard:
+            from . import vboard as vb
+
+            vb.stop(vboard)
+            vb.remove(vboard)
