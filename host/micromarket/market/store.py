@@ -1,0 +1,93 @@
+"""The market's SQLite database: one file (WAL) holding registry, tenders, ledger and balances.
+
+Every module keeps its own tables and creates them through ``open_db``; a caller that must
+change several of them atomically (a tender, its sequence number and its ledger entry) does so
+in one ``transaction``.
+"""
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import MarketError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS parties (
+    party TEXT PRIMARY KEY, key BLOB NOT NULL, market TEXT NOT NULL, role TEXT NOT NULL,
+    board TEXT NOT NULL, site TEXT NOT NULL, nbf INTEGER NOT NULL, exp INTEGER NOT NULL,
+    enrollment BLOB, last_seq INTEGER NOT NULL DEFAULT -1,
+    balance INTEGER NOT NULL DEFAULT 0, reputation INTEGER NOT NULL DEFAULT 1000
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger (
+    idx INTEGER PRIMARY KEY, kind TEXT NOT NULL, time INTEGER NOT NULL, body BLOB NOT NULL,
+    prev BLOB NOT NULL, hash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tenders (
+    interval INTEGER NOT NULL, party TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,
+    side TEXT NOT NULL, curve BLOB NOT NULL, kind TEXT NOT NULL DEFAULT 'tender',
+    PRIMARY KEY (interval, party)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intervals (
+    interval INTEGER PRIMARY KEY, price INTEGER, local INTEGER, grid_buy INTEGER,
+    grid_sell INTEGER, tenders INTEGER, community INTEGER, state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS awards (
+    interval INTEGER NOT NULL, party TEXT NOT NULL, side TEXT NOT NULL, price INTEGER NOT NULL,
+    wh INTEGER NOT NULL, tender BLOB NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL,
+    parent_price INTEGER, parent_wh INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (interval, party)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deliveries (
+    interval INTEGER NOT NULL, party TEXT NOT NULL, hash BLOB NOT NULL, wh INTEGER NOT NULL,
+    amount INTEGER NOT NULL, receipt BLOB NOT NULL,
+    PRIMARY KEY (interval, party)
+) WITHOUT ROWID;
+"""
+
+
+def open_db(path, readonly: bool = False) -> sqlite3.Connection:
+    """Open (and create) the market database in WAL mode; autocommit, explicit transactions."""
+    path = Path(path)
+    try:
+        if readonly:
+            if not path.exists():
+                raise MarketError(f"no market database at {path}",
+                                  "give the file that `micromarket market serve --db` uses")
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                                   timeout=10)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(SCHEMA)
+    except sqlite3.DatabaseError as exc:
+        raise MarketError(f"cannot open market database {path}: {exc}",
+                          "check the path, or restore the file from a backup") from exc
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection):
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): the writer lock is taken up front."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise MarketError(f"the market database is busy: {exc}",
+                          "another process holds it; wait or stop that process") from exc
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def get_meta(conn: sqlite3.Connection, name: str, default=None):
+    row = conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+    return default if row is None else row[0]
+
+
+def set_meta(conn: sqlite3.Connection, name: str, value) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))

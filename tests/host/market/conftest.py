@@ -1,0 +1,25 @@
+"""Fixtures of the market tests: keys, a fresh database, party keys, signed tenders."""
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from micromarket import protocol as P
+from micromarket.market.store import open_db
+
+
+@pytest.fixture
+def market_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def registrar_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "market.db"
+    conn = open_db(path)
+    yield conn
+    conn.close()
