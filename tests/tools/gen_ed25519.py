@@ -1,0 +1,208 @@
+"""Generate the unrolled field arithmetic and the base-point table of the firmware's Ed25519.
+
+    .venv/bin/python tests/tools/gen_ed25519.py      # rewrites the two files below
+
+- firmware/lib/_ed25519_fe.py: mul, square, add, sub modulo p = 2^255 - 19 on 20 limbs of
+  13 bits, fully unrolled viper. Every intermediate stays inside a signed 32-bit int: a column of
+  the product holds at most 20 products of limbs <= 9216, 20 * 9216^2 < 2^31.
+- firmware/lib/_ed25519_table.py: k * 16^(4j) * B for j < 16, k = 1..8, as (y+x, y-x, 2d*x*y),
+  each a 32-byte little-endian field element: 16 * 8 * 96 = 12288 bytes.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "bench"))
+import ed25519_bigint as ref  # noqa: E402
+
+NL = 20          # limbs
+BITS = 13        # bits per limb
+MASK = (1 << BITS) - 1
+TOP_BITS = 255 - BITS * (NL - 1)   # bits of the top limb below 2^255 (8)
+FOLD = 19 << (BITS * NL - 255)     # 2^260 = 608 (mod p)
+MAX_LIMB = 9216                    # loosest limb a mul/sub input may carry (see _bounds)
+
+
+def _bounds():
+    """Prove the limb bounds: worst cases of every generated op stay in int32 and keep the form."""
+    q = _sub_bias()
+    assert all(MAX_LIMB < v < 2**15 for v in q)
+    assert sum(v << (BITS * i) for i, v in enumerate(q)) % ref.P == 0
+    top = (1 << TOP_BITS) - 1
+    inb = [MAX_LIMB] * (NL - 1) + [top]
+    worst = 0
+
+    def fold(c, out):  # the shared tail: limbs 0..18 in out, c the full top limb
+        nonlocal worst
+        c0 = out[0] + (c >> TOP_BITS) * 19
+        worst = max(worst, c0)
+        return [MASK, out[1] + (c0 >> BITS)] + out[2:NL - 1] + [top]
+
+    def product(x, y):
+        nonlocal worst
+        t, c = [], 0
+        for k in range(2 * NL - 1):
+            c = (c >> BITS) + sum(x[i] * y[k - i] for i in range(NL) if 0 <= k - i < NL)
+            worst = max(worst, c)
+            t.append(min(c, MASK))
+        t.append(c >> BITS)
+        out, c = [], 0
+        for k in range(NL):
+            c = (c >> BITS) + t[k] + t[k + NL] * FOLD
+            worst = max(worst, c)
+            out.append(min(c, MASK))
+        return fold(c, out)
+
+    def linear(x, y, bias):
+        nonlocal worst
+        out, c = [], 0
+        for k in range(NL):
+            c = (c >> BITS) + x[k] + bias[k]
+            worst = max(worst, c)
+            out.append(min(c, MASK))
+        return fold(c, out)
+
+    for res in (product(inb, inb), linear(inb, inb, inb), linear(inb, [0] * NL, q)):
+        assert all(r <= b for r, b in zip(res, inb)), res
+    assert worst < 2**31, worst
+    return q
+
+
+def _sub_bias():
+    """64p in 20 limbs, each between 2^13 and 2^15, so a + bias - b never goes negative."""
+    v = 64 * ref.P
+    limbs = [(v >> (BITS * i)) & MASK for i in range(NL - 1)] + [v >> (BITS * (NL - 1))]
+    for i in range(NL - 1):
+        limbs[i] += 1 << BITS
+        limbs[i + 1] -= 1
+    return limbs
+
+
+HEADER = '''"""Field arithmetic modulo p = 2^255 - 19 for the Ed25519 core: GENERATED, do not edit.
+
+Made by tests/tools/gen_ed25519.py. An element is a bytearray of 20 int32 limbs of 13 bits
+(value = sum limb[i] * 2^(13 i), below 2^255 + 2^14). Inputs may carry limbs up to 9216; every
+output has limbs 0..18 below 2^13 + 2^10 and limb 19 below 2^8, and every intermediate fits a
+signed 32-bit int, so the code is exact on a 32-bit port (checked by tests/tools/viper32.py).
+Outputs may alias inputs.
+"""
+
+import micropython
+
+_T = bytearray(160)  # 40 columns of a product
+'''
+
+
+def _tail(lines, r, c_expr_top):
+    """Fold the top limb's bits above 2^255 back in (times 19) and store limbs 0..1 again."""
+    lines.append(f"    {r}[19] = c & 0x{(1 << TOP_BITS) - 1:X}")
+    lines.append(f"    c = {r}[0] + (c >> {TOP_BITS}) * 19")
+    lines.append(f"    {r}[0] = c & 0x{MASK:X}")
+    lines.append(f"    {r}[1] = {r}[1] + (c >> {BITS})")
+
+
+def _product(name, square):
+    lines = ["", "", "@micropython.viper"]
+    if square:
+        lines += [f"def {name}(o, a):", "    x = ptr32(a)", "    t = ptr32(_T)"]
+    else:
+        lines += [f"def {name}(o, a, b):", "    x = ptr32(a)", "    y = ptr32(b)", "    t = ptr32(_T)"]
+    for k in range(2 * NL - 1):
+        pairs = [(i, k - i) for i in range(NL) if 0 <= k - i < NL]
+        if square:
+            cross = [f"x[{i}] * x[{j}]" for i, j in pairs if i < j]
+            terms = []
+            if cross:
+                terms.append(f"(({' + '.join(cross)}) << 1)")
+            if k % 2 == 0:
+                terms.append(f"x[{k // 2}] * x[{k // 2}]")
+        else:
+            terms = [f"x[{i}] * y[{j}]" for i, j in pairs]
+        expr = " + ".join(terms)
+        if k == 0:
+            lines.append(f"    c: int = {expr}")
+        else:
+            lines.append(f"    c = (c >> {BITS}) + {expr}")
+        lines.append(f"    t[{k}] = c & 0x{MASK:X}")
+    lines.append(f"    t[{2 * NL - 1}] = c >> {BITS}")
+    lines.append("    r = ptr32(o)")
+    lines.append(f"    c = t[0] + t[{NL}] * {FOLD}")
+    for k in range(1, NL):
+        lines.append(f"    r[{k - 1}] = c & 0x{MASK:X}")
+        lines.append(f"    c = (c >> {BITS}) + t[{k}] + t[{k + NL}] * {FOLD}")
+    _tail(lines, "r", "c")
+    return lines
+
+
+def _linear(name, sub, q):
+    lines = ["", "", "@micropython.viper", f"def {name}(o, a, b):",
+             "    x = ptr32(a)", "    y = ptr32(b)", "    r = ptr32(o)"]
+    for k in range(NL):
+        term = f"x[{k}] + {q[k]} - y[{k}]" if sub else f"x[{k}] + y[{k}]"
+        if k == 0:
+            lines.append(f"    c: int = {term}")
+        else:
+            lines.append(f"    c = (c >> {BITS}) + {term}")
+        if k < NL - 1:
+            lines.append(f"    r[{k}] = c & 0x{MASK:X}")
+    _tail(lines, "r", "c")
+    return lines
+
+
+def field_module() -> str:
+    q = _bounds()
+    out = HEADER.splitlines()
+    out += _product("fmul", False)
+    out += _product("fsq", True)
+    out += _linear("fadd", False, q)
+    out += _linear("fsub", True, q)
+    return "\n".join(out) + "\n"
+
+
+def _fe_bytes(v):
+    return (v % ref.P).to_bytes(32, "little")
+
+
+def table_bytes() -> bytes:
+    out = bytearray()
+    row_base = ref.BASE
+    for _ in range(16):
+        p = row_base
+        for _k in range(8):
+            x, y, z, _t = p
+            zi = pow(z, ref.P - 2, ref.P)
+            x, y = x * zi % ref.P, y * zi % ref.P
+            out += _fe_bytes(y + x) + _fe_bytes(y - x) + _fe_bytes(2 * ref.D * x * y)
+            p = ref.point_add(p, row_base)
+        for _d in range(16):
+            row_base = ref.point_add(row_base, row_base)
+        row_base = ref.point_add(row_base, ref.IDENTITY)
+        # row_base is now 16^4 times the previous row's base
+    return bytes(out)
+
+
+def table_module() -> str:
+    data = table_bytes()
+    lines = ['"""Base-point table of the Ed25519 core: GENERATED by tests/tools/gen_ed25519.py.',
+             "",
+             "Entry (row j, k = 1..8) is k * 16^(4j) * B as y+x, y-x, 2d*x*y (32-byte little-endian",
+             "field elements), 96 bytes; rows of 8 entries, 16 rows.",
+             '"""',
+             "",
+             "TABLE = ("]
+    for i in range(0, len(data), 48):
+        lines.append("    " + repr(data[i:i + 48]))
+    lines.append(")")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    lib = ROOT / "firmware" / "lib"
+    (lib / "_ed25519_fe.py").write_text(field_module())
+    (lib / "_ed25519_table.py").write_text(table_module())
+    print("wrote", lib / "_ed25519_fe.py", lib / "_ed25519_table.py")
+
+
+if __name__ == "__main__":
+    main()
