@@ -95,13 +95,10 @@ def settle_delivery(conn: sqlite3.Connection, party: str, interval: int, side: s
     if conn.execute("SELECT 1 FROM deliveries WHERE interval = ? AND party = ?",
                     (interval, party)).fetchone():
         raise SettlementError(f"{party} already delivered for interval {interval}")
-    row = conn.execute("SELECT side, price, wh, parent_price, parent_wh FROM awards "
-                       "WHERE interval = ? AND party = ?", (interval, party)).fetchone()
-    legs: list[tuple[int, int]] = []
-    if row is not None and row[0] == side:
-        legs.append((row[2], row[1]))
-        if row[4]:
-            legs.append((row[4], row[3]))
+    row = conn.execute("SELECT price, wh FROM awards WHERE interval = ? AND party = ? AND side = ?",
+                       (interval, party, side)).fetchone()
+    # the signed award is what is settled: one leg of its Wh at its price
+    legs = [] if row is None else [(row[1], row[0])]
     credit = amount(side, legs, measured, floor, cap)
     awarded = sum(wh for wh, _ in legs)
     balance, reputation = conn.execute("SELECT balance, reputation FROM parties WHERE party = ?",

@@ -35,8 +35,16 @@ CREATE TABLE IF NOT EXISTS intervals (
 CREATE TABLE IF NOT EXISTS awards (
     interval INTEGER NOT NULL, party TEXT NOT NULL, side TEXT NOT NULL, price INTEGER NOT NULL,
     wh INTEGER NOT NULL, tender BLOB NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL,
-    parent_price INTEGER, parent_wh INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (interval, party)
+    local_wh INTEGER NOT NULL DEFAULT 0, parent_wh INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (interval, party, side)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS residuals (
+    interval INTEGER PRIMARY KEY, local_price INTEGER NOT NULL, orders BLOB NOT NULL,
+    position BLOB
+);
+CREATE TABLE IF NOT EXISTS parent_awards (
+    interval INTEGER NOT NULL, side TEXT NOT NULL, price INTEGER NOT NULL, wh INTEGER NOT NULL,
+    body BLOB NOT NULL, PRIMARY KEY (interval, side)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS deliveries (
     interval INTEGER NOT NULL, party TEXT NOT NULL, hash BLOB NOT NULL, wh INTEGER NOT NULL,

@@ -1,0 +1,341 @@
+"""The market without its transport: ingest signed messages, clear intervals, settle deliveries.
+
+``Market`` works on one SQLite connection and a clock; every method returns the messages to
+publish as ``Outbound`` items, so the MQTT service, the benchmark and the tests drive the same
+code. Everything accepted is persisted, with its ledger entry, in the same transaction before
+anything is published about it.
+"""
+
+import logging
+import math
+import time as _time
+from collections import Counter
+from dataclasses import dataclass
+
+import cbor2
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from .. import protocol as P
+from . import auction
+from . import ledger as L
+from . import registry as R
+from . import settlement as S
+from .store import get_meta, set_meta, transaction
+
+log = logging.getLogger(__name__)
+ACCEPTS = {"tender": ("tender", "position"), "delivery": ("delivery",)}
+DELIVERY_WINDOW = 7 * 86400      # deliveries older than this are refused as closed
+
+
+@dataclass(frozen=True)
+class Config:
+    market: str
+    interval: int = 300            # seconds
+    gate: int = 60                 # gate closure, seconds before an interval starts
+    floor: int = 80_000            # ucr/kWh, grid feed-in
+    cap: int = 400_000             # ucr/kWh, grid retail
+    qmax: int = 100_000            # Wh per tender
+    horizon: int = 96              # intervals ahead a tender may bid for
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Outbound:
+    topic: str
+    payload: bytes
+    retain: bool = False
+
+
+class Refused(Exception):
+    """One message refused: the wire error code name, the reason, and what is known about it."""
+
+    def __init__(self, code: str, reason: str, ref: bytes | None = None):
+        super().__init__(reason)
+        self.code, self.reason, self.ref = code, reason, ref
+
+
+class Market:
+    def __init__(self, conn, config: Config, key, clock):
+        self.conn, self.cfg, self.key, self.clock = conn, config, key, clock
+        self.public = P.public_key_bytes(key)
+        self.counters: Counter = Counter()
+        self._parties: dict[str, list] = {}
+        self._loaded_at = -1e9
+        set_meta(conn, "market", config.market)
+        set_meta(conn, "key", self.public)
+        self.reload_parties()
+
+    # ------------------------------------------------------------------ time
+    def now(self) -> int:
+        return int(self.clock.now())
+
+    def open_interval(self, now: float | None = None) -> int:
+        """Start of the first interval whose gate is still open."""
+        now = self.clock.now() if now is None else now
+        n = self.cfg.interval
+        return (math.floor((now + self.cfg.gate) / n) + 1) * n
+
+    def next_gate(self) -> float:
+        return self.open_interval() - self.cfg.gate
+
+    # ------------------------------------------------------------------ registry cache
+    def reload_parties(self) -> None:
+        self._parties = {}
+        for p in R.parties(self.conn, self.cfg.market):
+            self._parties[p.party] = [Ed25519PublicKey.from_public_bytes(p.key), p.last_seq,
+                                      p.nbf, p.exp]
+        self._loaded_at = _time.monotonic()
+
+    def _party(self, party: str) -> list | None:
+        entry = self._parties.get(party)
+        if entry is None and _time.monotonic() - self._loaded_at > 0.5:
+            self.reload_parties()          # enrolled while we run (micromarket provision)
+            entry = self._parties.get(party)
+        return entry
+
+    # ------------------------------------------------------------------ outbound helpers
+    def sign(self, msg: P.Message) -> bytes:
+        return P.sign(msg, self.key, self.cfg.market)
+
+    def topic(self, kind: str, party: str | None = None) -> str:
+        return P.topic(self.cfg.market, kind, party)
+
+    def context(self) -> Outbound:
+        c = self.cfg
+        msg = P.Context(market=c.market, key=self.public, interval=c.interval,
+                        start=self.open_interval(), gate=c.gate, floor=c.floor, cap=c.cap,
+                        qmax=c.qmax, parent=c.parent, products=("energy",), issued=self.now())
+        return Outbound(self.topic("context"), self.sign(msg), retain=True)
+
+    def error(self, refused: Refused, party: str | None) -> Outbound | None:
+        self.counters[refused.code] += 1
+        if party is None or not P.fields.MARKET_RE.fullmatch(party):
+            return None
+        msg = P.Error(market=self.cfg.market, code=P.ERROR_CODES[refused.code],
+                      reason=refused.reason[:200], party=party, ref=refused.ref)
+        return Outbound(self.topic("error", party), self.sign(msg))
+
+    # ------------------------------------------------------------------ ingest
+    def ingest(self, batch: list[tuple[str, bytes]]) -> list[Outbound]:
+        """Check and persist a batch of (topic, bytes); return errors and receipts to publish."""
+        out: list[Outbound] = []
+        now = self.now()
+        with transaction(self.conn):
+            ledger = L.Appender(self.conn)
+            for topic, data in batch:
+                party = None
+                try:
+                    _m, kind, party = P.parse_topic(topic)
+                    accepted = self._accept(kind, party, data, now, ledger, out)
+                    self.counters["accepted"] += 1
+                    self.counters[accepted] += 1
+                except Refused as exc:
+                    err = self.error(exc, party)
+                    if err:
+                        out.append(err)
+                except P.ProtocolError as exc:
+                    err = self.error(Refused(exc.code_name, exc.reason, _hash(data)), party)
+                    if err:
+                        out.append(err)
+                except (ValueError, TypeError, KeyError) as exc:   # a bug must not sink the batch
+                    log.exception("message on %s failed", topic)
+                    err = self.error(Refused("internal", f"internal error: {type(exc).__name__}"),
+                                     party)
+                    if err:
+                        out.append(err)
+            if ledger._rows:
+                ledger.checkpoint(self.key, self.cfg.market, now)
+            ledger.flush()
+        return out
+
+    def _accept(self, kind: str, party: str | None, data: bytes, now: int,
+                ledger: L.Appender, out: list[Outbound]) -> str:
+        if len(data) > P.MAX_MESSAGE:
+            raise Refused("oversized", f"message of {len(data)} bytes is over {P.MAX_MESSAGE}")
+        signed = P.read(data)
+        msg = signed.message
+        if msg.KIND not in ACCEPTS.get(kind, ()):
+            raise Refused("wrong-type", f"a {msg.KIND} message does not belong on the {kind} topic",
+                          signed.hash)
+        if msg.market != self.cfg.market:
+            raise Refused("wrong-market", f"message is for market {msg.market!r}, "
+                                          f"this is {self.cfg.market!r}", signed.hash)
+        if msg.party != party or signed.signer != party:
+            raise Refused("signature", f"signer {signed.signer!r} and party {msg.party!r} "
+                                       f"must both be the topic's {party!r}", signed.hash)
+        entry = self._party(party)
+        if entry is None:
+            raise Refused("unknown-party", f"{party} is not enrolled in {self.cfg.market}",
+                          signed.hash)
+        pub, last_seq, nbf, exp = entry
+        if not nbf <= now <= exp:
+            raise Refused("expired", f"the enrollment of {party} is not valid now", signed.hash)
+        signed.envelope.verify(pub)
+        if msg.seq <= last_seq:
+            raise Refused("replay", f"sequence {msg.seq} is not above {last_seq}", signed.hash)
+        if msg.KIND == "delivery":
+            receipt = self._delivery(msg, signed, now)
+            ledger.append(msg.KIND, data, now)
+            ledger.append("receipt", receipt, now)
+            out.append(Outbound(self.topic("receipt", msg.party), receipt))
+        else:
+            self._tender(msg, signed, now)
+            ledger.append(msg.KIND, data, now)
+        entry[1] = msg.seq
+        R.set_seq(self.conn, party, msg.seq)
+        return msg.KIND
+
+    def _tender(self, msg, signed, now: int) -> None:
+        c = self.cfg
+        s = msg.interval
+        if s % c.interval:
+            raise Refused("invalid", f"interval {s} is not a multiple of {c.interval} s", signed.hash)
+        if s <= now:
+            raise Refused("interval-closed", f"interval {s} has started", signed.hash)
+        if now >= s - c.gate:
+            raise Refused("gate-closed", f"the gate of interval {s} closed at {s - c.gate}",
+                          signed.hash)
+        if s > self.open_interval(now) + c.horizon * c.interval:
+            raise Refused("interval-future", f"interval {s} is more than {c.horizon} intervals "
+                                             "ahead", signed.hash)
+        if msg.expiry < now:
+            raise Refused("expired", f"tender expired at {msg.expiry}", signed.hash)
+        if msg.KIND == "position":
+            curves = [msg.buy, msg.sell]
+            steps = [*msg.buy, *msg.sell]
+            side = "both"
+        else:
+            curves = msg.curve
+            steps = msg.curve
+            side = msg.side
+            if sum(q for _p, q in steps) > c.qmax:
+                raise Refused("out-of-bounds", f"tender offers more than {c.qmax} Wh", signed.hash)
+        for price, _q in steps:
+            if not c.floor <= price <= c.cap:
+                raise Refused("out-of-bounds", f"price {price} is outside {c.floor}..{c.cap}",
+                              signed.hash)
+        self.conn.execute("INSERT OR REPLACE INTO tenders (interval, party, seq, hash, side, curve,"
+                          " kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          (s, msg.party, msg.seq, signed.hash, side, cbor2.dumps(curves), msg.KIND))
+
+    def _delivery(self, msg, signed, now: int) -> bytes:
+        c = self.cfg
+        s = msg.interval
+        if s % c.interval or s + c.interval > now:
+            raise Refused("invalid", f"interval {s} has not ended", signed.hash)
+        if s + DELIVERY_WINDOW < now:
+            raise Refused("interval-closed", f"interval {s} is too old to settle", signed.hash)
+        row = self.conn.execute("SELECT hash FROM awards WHERE interval = ? AND party = ? AND "
+                                "side = ?", (s, msg.party, msg.side)).fetchone()
+        if msg.award is not None and (row is None or row[0] != msg.award):
+            raise Refused("invalid", "the delivery names an award this market did not make",
+                          signed.hash)
+
+        def receipt(amount: int, balance: int) -> bytes:
+            return self.sign(P.Receipt(market=c.market, party=msg.party, interval=s,
+                                       delivery=signed.hash, amount=amount, balance=balance))
+        try:
+            _settled, body = S.settle_delivery(self.conn, msg.party, s, msg.side, msg.wh,
+                                               signed.hash, c.floor, c.cap, receipt)
+        except S.SettlementError as exc:
+            raise Refused("replay", str(exc), signed.hash) from None
+        return body
+
+    # ------------------------------------------------------------------ clearing
+    def due(self, now: float | None = None) -> list[int]:
+        """Intervals whose gate has closed and that are not cleared yet (oldest first)."""
+        now = self.clock.now() if now is None else now
+        last = self.open_interval(now) - self.cfg.interval      # newest interval past its gate
+        done = {r[0] for r in self.conn.execute(
+            "SELECT interval FROM intervals WHERE interval <= ?", (last,))}
+        stored = {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT interval FROM tenders WHERE interval <= ?", (last,))}
+        return sorted((stored | {last}) - done)
+
+    def orders(self, interval: int) -> tuple[list[auction.Order], list[tuple[str, str]]]:
+        """The interval's orders, and (party, side) for each, in a deterministic order."""
+        orders: list[auction.Order] = []
+        who: list[tuple[str, str]] = []
+        for party, h, side, blob in self.conn.execute(
+                "SELECT party, hash, side, curve FROM tenders WHERE interval = ? ORDER BY party",
+                (interval,)):
+            curve = cbor2.loads(blob)
+            if side == "both":
+                for s, steps in (("buy", curve[0]), ("sell", curve[1])):
+                    if steps:
+                        orders.append((h, auction.SIDES[s], [tuple(x) for x in steps]))
+                        who.append((party, s))
+            else:
+                orders.append((h, auction.SIDES[side], [tuple(x) for x in curve]))
+                who.append((party, side))
+        return orders, who
+
+    def clear(self, interval: int) -> list[Outbound]:
+        """Clear ``interval`` against the grid; persist and return awards and the Clearing."""
+        orders, who = self.orders(interval)
+        result = auction.clear(orders, self.cfg.floor, self.cfg.cap)
+        awards = [(party, side, o[0], result.price, wh, wh, 0)
+                  for (party, side), o, wh in zip(who, orders, result.awarded)]
+        return self._publish_clearing(interval, result.price, result.local, result.exported,
+                                      result.imported, len(orders), awards)
+
+    def _publish_clearing(self, interval, price, local, grid_buy, grid_sell, count,
+                          awards) -> list[Outbound]:
+        c = self.cfg
+        now = self.now()
+        out: list[Outbound] = []
+        credit = S.community_credit(local, c.floor, c.cap)
+        with transaction(self.conn):
+            ledger = L.Appender(self.conn)
+            rows = []
+            for party, side, tender_hash, p, wh, local_wh, parent_wh in awards:
+                body = self.sign(P.Award(market=c.market, party=party, interval=interval,
+                                         side=side, price=p, wh=wh, tender=tender_hash))
+                h = P.message_hash(body)
+                rows.append((interval, party, side, p, wh, tender_hash, h, body, local_wh,
+                             parent_wh))
+                ledger.append("award", body, now)
+                out.append(Outbound(self.topic("award", party), body))
+            self.conn.executemany("INSERT OR REPLACE INTO awards (interval, party, side, price, wh,"
+                                  " tender, hash, body, local_wh, parent_wh) VALUES "
+                                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            clearing = self.sign(P.Clearing(market=c.market, interval=interval, price=price,
+                                            volume=local, grid_buy=grid_buy, grid_sell=grid_sell,
+                                            tenders=count))
+            ledger.append("clearing", clearing, now)
+            self.conn.execute("INSERT OR REPLACE INTO intervals (interval, price, local, grid_buy,"
+                              " grid_sell, tenders, community, state) VALUES "
+                              "(?, ?, ?, ?, ?, ?, ?, 'cleared')",
+                              (interval, price, local, grid_buy, grid_sell, count, credit))
+            S.add_community_credit(self.conn, credit)
+            ledger.checkpoint(self.key, c.market, now)
+            ledger.flush()
+        self.counters["cleared"] += 1
+        out.append(Outbound(self.topic("clearing"), clearing))
+        return out
+
+    def republish(self, interval: int) -> list[Outbound]:
+        """The awards and Clearing of an interval already cleared (after a restart)."""
+        out = [Outbound(self.topic("award", party), body) for party, body in self.conn.execute(
+            "SELECT party, body FROM awards WHERE interval = ? ORDER BY party", (interval,))]
+        return out
+
+    def last_cleared(self) -> int | None:
+        row = self.conn.execute("SELECT max(interval) FROM intervals").fetchone()
+        return row[0]
+
+    def log_context(self, ob: Outbound) -> None:
+        with transaction(self.conn):
+            L.append(self.conn, "context", ob.payload, self.now())
+
+    def stats(self) -> dict:
+        return {"market": self.cfg.market, "counters": dict(self.counters),
+                "parties": len(self._parties),
+                "community_credit": int(get_meta(self.conn, "community_credit", 0))}
+
+
+def _hash(data) -> bytes | None:
+    try:
+        return P.message_hash(bytes(data))
+    except Exception:  # noqa: BLE001 - a hash is a courtesy in an error message
+        return None

@@ -1,0 +1,70 @@
+"""A load generator: thousands of simulated parties that sign tenders and deliveries.
+
+Parties are keyed deterministically from a seed, so a run can be repeated; ``register`` puts
+them into a market database without credentials (``registry.add_parties``).
+"""
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .. import protocol as P
+from . import registry as R
+
+
+@dataclass
+class SimParty:
+    key: Ed25519PrivateKey
+    party: str
+    seq: int = 0
+    rnd: random.Random = field(default_factory=random.Random)
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+
+def make_parties(n: int, seed: int = 1) -> list[SimParty]:
+    out = []
+    for i in range(n):
+        raw = hashlib.sha256(b"micromarket-loadgen:%d:%d" % (seed, i)).digest()
+        key = Ed25519PrivateKey.from_private_bytes(raw)
+        out.append(SimParty(key, P.party_id(P.public_key_bytes(key)),
+                            rnd=random.Random(seed * 1_000_003 + i)))
+    return out
+
+
+def register(conn, parties: list[SimParty], market: str) -> list[str]:
+    return R.add_parties(conn, [P.public_key_bytes(p.key) for p in parties], market)
+
+
+def curve(p: SimParty, side: str, floor: int, cap: int, steps: int = 3,
+          qmax: int = 3000) -> tuple:
+    """A random step curve inside the bounds: buy prices falling, sell prices rising."""
+    grid = max(1, (cap - floor) // 1000)
+    prices = sorted({floor + p.rnd.randrange(grid + 1) * 1000 for _ in range(steps)},
+                    reverse=(side == "buy"))
+    per = max(1, qmax // (len(prices) * 2))
+    return tuple((price, p.rnd.randint(1, per)) for price in prices)
+
+
+def tender(p: SimParty, market: str, interval: int, floor: int, cap: int,
+           side: str | None = None, expiry: int | None = None) -> tuple[str, bytes]:
+    """(topic, signed tender bytes) of one simulated party."""
+    side = side or ("sell" if p.rnd.random() < 0.4 else "buy")
+    msg = P.Tender(market=market, party=p.party, seq=p.next_seq(), interval=interval, side=side,
+                   curve=curve(p, side, floor, cap), expiry=expiry or interval)
+    return P.topic(market, "tender", p.party), P.sign(msg, p.key, p.party)
+
+
+def delivery(p: SimParty, market: str, interval: int, side: str, wh: int,
+             award: bytes | None = None, counter: int = 0) -> tuple[str, bytes]:
+    msg = P.Delivery(market=market, party=p.party, seq=p.next_seq(), interval=interval,
+                     side=side, wh=wh, counter=counter, award=award)
+    return P.topic(market, "delivery", p.party), P.sign(msg, p.key, p.party)
+
+
+def tenders(parties: list[SimParty], market: str, interval: int, floor: int, cap: int):
+    return [tender(p, market, interval, floor, cap) for p in parties]

@@ -1,0 +1,88 @@
+"""The market core on a manual clock: ingest, refusals, clearing, awards, deliveries, ledger."""
+
+import cbor2
+import pytest
+
+from micromarket import protocol as P
+from micromarket.market import ledger as L
+from micromarket.market import loadgen
+from micromarket.market.clock import ManualClock
+from micromarket.market.core import Config, Market
+
+T0 = 1_700_000_000 - 1_700_000_000 % 300   # an interval boundary
+
+
+@pytest.fixture
+def market(db, market_key):
+    clock = ManualClock(T0 + 10)
+    return Market(db, Config(market="m1"), market_key, clock)
+
+
+@pytest.fixture
+def parties(market):
+    ps = loadgen.make_parties(20)
+    loadgen.register(market.conn, ps, "m1")
+    market.reload_parties()
+    return ps
+
+
+def test_context_names_the_open_interval(market, market_key):
+    ob = market.context()
+    ctx = P.verify(ob.payload, P.public_key_bytes(market_key), kind="context")
+    assert ob.retain and ctx.start == T0 + 300 and ctx.floor == 80_000
+
+
+def test_ingest_clear_deliver(market, parties, market_key):
+    s = market.open_interval()
+    batch = loadgen.tenders(parties, "m1", s, 80_000, 400_000)
+    assert market.ingest(batch) == []
+    assert market.counters["tender"] == 20
+    market.clock.advance(300 - 60)                   # the gate of s closes
+    assert market.due() == [s]
+    out = market.clear(s)
+    awards = [P.verify(o.payload, market.public, kind="award") for o in out
+              if "/award/" in o.topic]
+    assert len(awards) == 20 and {a.interval for a in awards} == {s}
+    assert market.due() == []
+    market.clock.advance(60 + 300)                   # the interval is over
+    p = parties[0]
+    a = next(a for a in awards if a.party == p.party)
+    body = next(o.payload for o in out if o.topic.endswith(p.party))
+    out = market.ingest([loadgen.delivery(p, "m1", s, a.side, a.wh, P.message_hash(body))])
+    receipt = P.verify(out[0].payload, market.public, kind="receipt")
+    assert receipt.party == p.party and receipt.balance == receipt.amount
+    r = L.verify(market.conn, market.public, "m1")
+    assert r.ok and r.unsigned_tail == 0
+    kinds = [row[1] for row in L.rows(market.conn)]
+    assert kinds.count("tender") == 20 and kinds.count("award") == 20 and "receipt" in kinds
+
+
+def test_a_later_tender_replaces_the_earlier_one(market, parties):
+    s = market.open_interval()
+    p = parties[0]
+    market.ingest([loadgen.tender(p, "m1", s, 80_000, 400_000, side="buy")])
+    market.ingest([loadgen.tender(p, "m1", s, 80_000, 400_000, side="sell")])
+    rows = market.conn.execute("SELECT side, seq FROM tenders WHERE party = ?", (p.party,)).fetchall()
+    assert rows == [("sell", 2)]
+
+
+def _codes(market, out):
+    return [P.ERROR_NAMES[P.verify(o.payload, market.public, kind="error").code] for o in out]
+
+
+def test_refusals_are_signed_and_counted(market, parties):
+    s = market.open_interval()
+    p, q = parties[0], parties[1]
+    topic, good = loadgen.tender(p, "m1", s, 80_000, 400_000)
+    bad_sig = bytearray(good)
+    bad_sig[-1] ^= 1
+    stale = P.sign(P.Tender(market="m1", party=p.party, seq=1, interval=s, side="buy",
+                            curve=((100_000, 5),), expiry=s), p.key, p.party)
+    out = market.ingest([(topic, good), (topic, b"\xa1\x00"), (topic, bytes(bad_sig)),
+                         (topic, stale),
+                         loadgen.tender(q, "m1", s + 300 * 200, 80_000, 400_000),
+                         loadgen.tender(q, "m1", s - 300, 80_000, 400_000)])
+    assert _codes(market, out) == ["malformed", "signature", "replay", "interval-future",
+                                   "interval-closed"]
+    assert market.counters["accepted"] == 1 and market.counters["malformed"] == 1
+    assert all(o.topic == f"mm/m1/error/{p.party}" for o in out[:3])
