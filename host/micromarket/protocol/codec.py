@@ -52,6 +52,8 @@ def _ordered(obj, depth: int):
         items.sort(key=lambda item: item[0])
         return {key: value for _, key, value in items}
     if isinstance(obj, cbor2.CBORTag):
+        if obj.tag != COSE_SIGN1_TAG:
+            raise DecodeError(f"tag {obj.tag} is not used on the wire (only 18, COSE_Sign1)")
         return cbor2.CBORTag(obj.tag, _ordered(obj.value, depth + 1))
     raise DecodeError(f"{type(obj).__name__} is not carried on the wire (integers only, no floats)")
 

@@ -1,0 +1,45 @@
+# Runs on the MicroPython unix port: feeds a batch of inputs to firmware/lib/cbor.py.
+#
+#   micropython upy_codec_batch.py dumps FILE   each line a Python literal: prints the encoding
+#                                               in hex and whether loads() gives it back
+#   micropython upy_codec_batch.py loads FILE   each line hex CBOR: prints "ok <re-encoded hex>",
+#                                               "err <CBORError text>" or "crash <type> <text>"
+import gc
+import sys
+from binascii import hexlify, unhexlify
+
+import cbor
+
+
+def dumps_line(line):
+    obj = eval(line)
+    out = cbor.dumps(obj)
+    back = cbor.loads(out)
+    return "%s %d" % (hexlify(out).decode(), back == obj)
+
+
+def loads_line(line):
+    data = unhexlify(line)
+    try:
+        obj = cbor.loads(data)
+    except cbor.CBORError as exc:
+        return "err " + str(exc)
+    except Exception as exc:
+        return "crash %s %s" % (type(exc).__name__, exc)
+    return "ok " + hexlify(cbor.dumps(obj)).decode()
+
+
+def main():
+    mode, path = sys.argv[1], sys.argv[2]
+    handle = dumps_line if mode == "dumps" else loads_line
+    low = gc.mem_free()
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            print(handle(line))
+            gc.collect()
+            low = min(low, gc.mem_free())
+    print("mem_free_min", low)
+
+
+main()
