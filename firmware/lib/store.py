@@ -1,5 +1,6 @@
-# Persistent state on the board's flash: the identity seed, the enrollment credential, config,
-# sequence numbers and the queue of unsent signed deliveries.
+# Persistent state on the board's flash: config and other small records, sequence numbers and
+# the queue of unsent signed deliveries. (The identity seed and enrollment credential live in
+# identity.py's id/ files, written with write_atomic below.)
 #
 # Every record is one file ending in a 4-byte tag (the first bytes of its SHA-256), replaced
 # atomically: written whole to NAME.tmp, closed, then renamed over NAME (atomic on littlefs and
@@ -52,16 +53,26 @@ def _read_valid(path):
     return raw[:-_TAG]
 
 
-def write_atomic(path, data):
+def write_atomic(path, data, tagged=False):
+    """Replace the file at ``path`` with ``data`` in one step (``tagged``: append the tag)."""
     tmp = path + _TMP
     with open(tmp, "wb") as f:
         f.write(data)
-        f.write(_tag(data))
+        if tagged:
+            f.write(_tag(data))
     try:
         os.rename(tmp, path)
     except OSError:  # a filesystem that will not rename over a file (FAT): recover() covers the gap
         os.remove(path)
         os.rename(tmp, path)
+
+
+def settle_tmp(directory):
+    """Drop the .tmp files an interrupted write_atomic left in ``directory`` (untagged files:
+    the rename is the commit, so a leftover .tmp is a write that never happened)."""
+    for name in os.listdir(directory):
+        if name.endswith(_TMP):
+            os.remove(directory + "/" + name)
 
 
 class Store:
@@ -108,7 +119,7 @@ class Store:
 
     # -- records ---------------------------------------------------------------------------------
     def put(self, name, data):
-        write_atomic(self._path(name), data)
+        write_atomic(self._path(name), data, True)
 
     def get(self, name):
         """The record's bytes, None if there is none; StoreError if it is damaged."""
@@ -137,21 +148,6 @@ class Store:
 
         return json.loads(data)
 
-    # -- identity and enrollment -----------------------------------------------------------------
-    def identity_seed(self):
-        return self.get("identity")
-
-    def set_identity_seed(self, seed):
-        if len(seed) != 32:
-            raise StoreError("an identity seed is 32 bytes")
-        self.put("identity", seed)
-
-    def enrollment(self):
-        return self.get("enrollment")
-
-    def set_enrollment(self, credential):
-        self.put("enrollment", credential)
-
     # -- sequence numbers ------------------------------------------------------------------------
     def next_seq(self):
         """A sequence number above every one handed out before, across reboots."""
@@ -177,7 +173,7 @@ class Store:
         if self._qcount >= self._max_queue:
             raise StoreError("delivery queue is full (%d)" % self._max_queue)
         qid = self._qnext
-        write_atomic(self._qdir() + "/%08d" % qid, data)
+        write_atomic(self._qdir() + "/%08d" % qid, data, True)
         self._qnext = qid + 1
         self._qcount += 1
         return qid
