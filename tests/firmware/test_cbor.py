@@ -5,8 +5,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from micromarket import protocol as P
 from micromarket import upy
-from micromarket.protocol import codec, fuzz, vectors
+from micromarket.protocol import codec, cose, fuzz, vectors
 
 BATCH = __file__.replace("test_cbor.py", "upy_codec_batch.py")
 
@@ -110,3 +111,19 @@ def test_10000_hostile_inputs_give_only_codec_errors(tmp_path):
         else:
             with pytest.raises(codec.DecodeError):
                 codec.loads(data)
+
+
+def test_10000_hostile_inputs_to_the_cose_parser_give_only_cose_errors(tmp_path):
+    examples = vectors.build()
+    seeds = [v.message for v in examples]
+    inputs = list(fuzz.inputs(seeds, 10_000, seed=4))
+    results = run_batch(tmp_path, "open", [d.hex() for d in inputs])
+    crashes = [(d.hex()[:80], r) for d, r in zip(inputs, results) if not r.startswith(("ok", "err"))]
+    assert not crashes, crashes[:5]
+    for data, line in zip(inputs, results):               # the device and the host agree on
+        try:                                               # which envelopes are well formed
+            envelope = cose.open1(data)
+        except P.ProtocolError:
+            assert line.startswith("err cose: ")
+        else:
+            assert line == "ok " + envelope.kid.hex()

@@ -4,11 +4,14 @@
 #                                               in hex and whether loads() gives it back
 #   micropython upy_codec_batch.py loads FILE   each line hex CBOR: prints "ok <re-encoded hex>",
 #                                               "err <CBORError text>" or "crash <type> <text>"
+#   micropython upy_codec_batch.py open FILE    each line hex: cose.open1() -> "ok <kid hex>",
+#                                               "err <COSEError text>" or "crash ..."
 import gc
 import sys
 from binascii import hexlify, unhexlify
 
 import cbor
+import cose
 
 
 def dumps_line(line):
@@ -29,9 +32,18 @@ def loads_line(line):
     return "ok " + hexlify(cbor.dumps(obj)).decode()
 
 
+def open_line(line):
+    try:
+        return "ok " + hexlify(cose.open1(unhexlify(line))[1]).decode()
+    except cose.COSEError as exc:
+        return "err " + str(exc)
+    except Exception as exc:
+        return "crash %s %s" % (type(exc).__name__, exc)
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
-    handle = dumps_line if mode == "dumps" else loads_line
+    handle = {"dumps": dumps_line, "loads": loads_line, "open": open_line}[mode]
     low = gc.mem_free()
     with open(path) as f:
         for line in f:
