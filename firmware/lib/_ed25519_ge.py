@@ -1,0 +1,274 @@
+"""Points of edwards25519 for the Ed25519 core: add, double, encode, decode, scalar mults.
+
+A point is a tuple (X, Y, Z, T) of field elements, x = X/Z, y = Y/Z, T = XY/Z. The formulas
+are the complete ones for a = -1 (Hisil-Wong-Carter-Dawson 2008), so identity and equal
+inputs need no special case. All buffers are preallocated here; nothing is reentrant.
+
+Constant time (sign, public_key): the fixed-base product walks all 64 signed base-16 digits
+of the secret scalar in a fixed order; each digit picks its table entry by reading all eight
+entries of the row and keeping one with a mask ((|e| ^ k) - 1) >> 31, and a negative digit
+is applied by a masked swap and a masked move, never by a branch or a secret index.
+Verification works on public data only and may branch on digits.
+"""
+
+import micropython
+from micropython import const
+from _ed25519_fe import fmul, fsq, fadd, fsub
+from _ed25519_fx import (fe, fcopy, fcmov, fcswap, funpack, fpack, finv, fpow22523,
+                         fiszero, fparity, ZERO, ONE, D, D2, SQRT_M1)
+from _ed25519_table import TABLE
+
+try:
+    from uctypes import addressof as _addressof
+    if _addressof(TABLE) & 3:  # ptr32 reads need word alignment (a frozen bytes may lack it)
+        TABLE = bytearray(TABLE)
+except ImportError:
+    pass
+
+_BIAS = const(0x20000000)   # sign-restoring load of a negative int32, see _ed25519_sc
+_MASK30 = const(0x3FFFFFFF)
+
+_A, _B, _C, _D, _E, _F, _G, _H = fe(), fe(), fe(), fe(), fe(), fe(), fe(), fe()
+_SEL = bytearray(96)                 # the table entry picked by _select
+_PRE = (fe(), fe(), fe())            # that entry unpacked: y+x, y-x, 2d*x*y
+
+
+def point():
+    return (fe(), fe(), fe(), fe())
+
+
+def cached():
+    """(Y+X, Y-X, 2Z, 2d*T): a point ready to be added."""
+    return (fe(), fe(), fe(), fe())
+
+
+@micropython.viper
+def set_identity(r):
+    fcopy(r[0], ZERO)
+    fcopy(r[1], ONE)
+    fcopy(r[2], ONE)
+    fcopy(r[3], ZERO)
+
+
+@micropython.viper
+def dbl(r, p, with_t: int):
+    """r = 2p (4M + 4S; T is skipped when the next step is another doubling)."""
+    x1 = p[0]
+    y1 = p[1]
+    fsq(_A, x1)
+    fsq(_B, y1)
+    fsq(_C, p[2])
+    fadd(_C, _C, _C)
+    fadd(_H, _A, _B)
+    fadd(_E, x1, y1)
+    fsq(_E, _E)
+    fsub(_E, _H, _E)
+    fsub(_G, _A, _B)
+    fadd(_F, _C, _G)
+    fmul(r[0], _E, _F)
+    fmul(r[1], _G, _H)
+    fmul(r[2], _F, _G)
+    if with_t:
+        fmul(r[3], _E, _H)
+
+
+@micropython.viper
+def _finish_add(r):
+    """Shared tail of both additions: _A = B, _B = A, _C = C, _D = D of the formula."""
+    fsub(_E, _A, _B)
+    fadd(_H, _A, _B)
+    fsub(_F, _D, _C)
+    fadd(_G, _D, _C)
+    fmul(r[0], _E, _F)
+    fmul(r[1], _G, _H)
+    fmul(r[2], _F, _G)
+    fmul(r[3], _E, _H)
+
+
+@micropython.viper
+def madd(r, p, q):
+    """r = p + q for q = (y+x, y-x, 2d*x*y) with z = 1 (7M)."""
+    x1 = p[0]
+    y1 = p[1]
+    fadd(_A, y1, x1)
+    fmul(_A, _A, q[0])
+    fsub(_B, y1, x1)
+    fmul(_B, _B, q[1])
+    fmul(_C, p[3], q[2])
+    fadd(_D, p[2], p[2])
+    _finish_add(r)
+
+
+@micropython.viper
+def cadd(r, p, q, neg: int):
+    """r = p + q, or p - q when neg (public flag), for a cached q (8M)."""
+    x1 = p[0]
+    y1 = p[1]
+    fadd(_A, y1, x1)
+    fsub(_B, y1, x1)
+    if neg:
+        fmul(_A, _A, q[1])
+        fmul(_B, _B, q[0])
+    else:
+        fmul(_A, _A, q[0])
+        fmul(_B, _B, q[1])
+    fmul(_C, p[3], q[3])
+    if neg:
+        fsub(_C, ZERO, _C)
+    fmul(_D, p[2], q[2])
+    _finish_add(r)
+
+
+def to_cached(c, p):
+    fadd(c[0], p[1], p[0])
+    fsub(c[1], p[1], p[0])
+    fadd(c[2], p[2], p[2])
+    fmul(c[3], p[3], D2)
+
+
+@micropython.viper
+def _select(out, tab, row: int, e: int):
+    """Copy entry |e| of a table row (identity for 0) into out: all 8 entries read, masked."""
+    o = ptr32(out)
+    t = ptr32(tab)
+    s: int = e >> 31
+    a: int = (e ^ s) - s
+    i: int = 0
+    while i < 24:
+        o[i] = 0
+        i += 1
+    o[0] = 1
+    o[8] = 1
+    base: int = row * 192
+    k: int = 1
+    m: int = 0
+    while k <= 8:
+        m = ((a ^ k) - 1) >> 31
+        i = 0
+        while i < 24:
+            o[i] = o[i] ^ ((o[i] ^ t[base + i]) & m)
+            i += 1
+        base += 24
+        k += 1
+
+
+@micropython.viper
+def _pick(row: int, e: int):
+    """_PRE = e * 16^(4 row) * B for a digit e in -8..8, in constant time."""
+    _select(_SEL, TABLE, row, e)
+    ypx = _PRE[0]
+    ymx = _PRE[1]
+    t2d = _PRE[2]
+    funpack(ypx, _SEL, 0)
+    funpack(ymx, _SEL, 32)
+    funpack(t2d, _SEL, 64)
+    s: int = e >> 31
+    fcswap(ypx, ymx, s)   # -P swaps y+x and y-x ...
+    fsub(_A, ZERO, t2d)
+    fcmov(t2d, _A, s)     # ... and negates 2d*x*y
+
+
+@micropython.viper
+def base_mult(r, digits):
+    """r = a * B for the signed digits of a (see _ed25519_sc.recode): 64 mixed additions and
+    12 doublings over the 16-row comb, constant time."""
+    d = ptr32(digits)
+    set_identity(r)
+    m: int = 3
+    j: int = 0
+    while m >= 0:
+        if m < 3:
+            dbl(r, r, 0)
+            dbl(r, r, 0)
+            dbl(r, r, 0)
+            dbl(r, r, 1)
+        j = 0
+        while j < 16:
+            _pick(j, ((d[4 * j + m] + _BIAS) & _MASK30) - _BIAS)
+            madd(r, r, _PRE)
+            j += 1
+        m -= 1
+
+
+@micropython.viper
+def double_mult(r, kd, sd, atab):
+    """r = k * A + s * B (public data) with A given as its multiples 1..8 in atab (cached)
+    and k, s as signed digits: one shared chain of 252 doublings."""
+    k = ptr32(kd)
+    s = ptr32(sd)
+    set_identity(r)
+    i: int = 63
+    e: int = 0
+    while i >= 0:
+        if i < 63:
+            dbl(r, r, 0)
+            dbl(r, r, 0)
+            dbl(r, r, 0)
+            dbl(r, r, 1)
+        e = ((k[i] + _BIAS) & _MASK30) - _BIAS
+        if e > 0:
+            cadd(r, r, atab[e - 1], 0)
+        elif e < 0:
+            cadd(r, r, atab[-e - 1], 1)
+        e = ((s[i] + _BIAS) & _MASK30) - _BIAS
+        if e != 0:
+            _pick(0, e)
+            madd(r, r, _PRE)
+        i -= 1
+
+
+_Q = point()
+
+
+def multiples(atab, p):
+    """atab[i] = (i + 1) * p in cached form, for double_mult."""
+    to_cached(atab[0], p)
+    dbl(_Q, p, 1)
+    to_cached(atab[1], _Q)
+    for i in range(2, 8):
+        cadd(_Q, _Q, atab[0], 0)
+        to_cached(atab[i], _Q)
+
+
+_ZI = fe()
+
+
+def encode(out, p):
+    """The 32-byte encoding of p into out: canonical y, the parity of x in bit 255."""
+    finv(_ZI, p[2])
+    fmul(_A, p[0], _ZI)
+    fmul(_B, p[1], _ZI)
+    fpack(out, _B)
+    out[31] |= fparity(_A) << 7
+
+
+def decode(p, s):
+    """p = the point encoded by the 32 bytes s, exactly as OpenSSL reads it: y may be >= p
+    (taken mod p), x = 0 with the sign bit set is accepted. False when no x exists."""
+    x, y = p[0], p[1]
+    funpack(y, s, 0)
+    fcopy(p[2], ONE)
+    fsq(_C, y)
+    fmul(_D, _C, D)
+    fsub(_C, _C, ONE)            # u = y^2 - 1
+    fadd(_D, _D, ONE)            # v = d y^2 + 1
+    fsq(_E, _D)
+    fmul(_E, _E, _D)             # v^3
+    fsq(_F, _E)
+    fmul(_F, _F, _D)             # v^7
+    fmul(_F, _F, _C)             # u v^7
+    fpow22523(_F, _F)
+    fmul(_F, _F, _E)
+    fmul(x, _F, _C)              # x = u v^3 (u v^7)^((p-5)/8)
+    fsq(_G, x)
+    fmul(_G, _G, _D)             # v x^2
+    fsub(_H, _G, _C)
+    if not fiszero(_H):
+        fadd(_H, _G, _C)
+        if not fiszero(_H):
+            return False
+        fmul(x, x, SQRT_M1)
+    if fparity(x) != (s[31] >> 7):
+        fsub(x, ZERO, x)
+    fmul(p[3], x, y)
+    return True

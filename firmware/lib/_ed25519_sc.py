@@ -1,0 +1,192 @@
+"""Scalars modulo the group order L = 2^252 + c of the Ed25519 core.
+
+Numbers are held as 64 signed int32 limbs of 8 bits. A fold replaces the limbs at 2^256 and
+above by -16 c times them (2^256 = -16 c mod L); five folds bring any 512-bit value below 2^257
+in magnitude; adding 32 L and six constant-time conditional subtractions of 32 L .. L finish
+the reduction. Every limb stays far inside int32 (a fold adds at most 16 * 16 * 255 * 255 to a
+limb). Loops have fixed trip counts and no branch depends on a secret.
+"""
+
+import micropython
+from micropython import const
+
+# Limbs may be negative. A ptr32 load gives the int32 back on a 32-bit port but zero-extends it
+# on a 64-bit one; ((x + _BIAS) & _MASK30) - _BIAS restores the sign on both for |x| < 2^29.
+_BIAS = const(0x20000000)
+_MASK30 = const(0x3FFFFFFF)
+
+_C = bytes.fromhex("edd3f55c1a631258d69cf7a2def9de14")  # c = L - 2^252, 16 bytes
+_L = bytes.fromhex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+# 2^k L for k = 0..5, 33 bytes each
+_LK = bytes.fromhex(
+    "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"
+    "00daa7ebb934c624b0ac39ef45bdf3bd290000000000000000000000000000002000"
+    "b44fd773698c49605973de8b7ae77b530000000000000000000000000000004000"
+    "689faee7d21893c0b2e6bc17f5cef7a60000000000000000000000000000008000"
+    "d03e5dcfa531268165cd792fea9def4d0100000000000000000000000000000001"
+    "a07dba9e4b634c02cb9af35ed43bdf9b0200000000000000000000000000000002")
+_X = bytearray(4 * 100)  # limbs 0..63, scratch 64..96 (high limbs of a fold, a difference)
+
+
+@micropython.viper
+def _fold(x, c):
+    """One pass: limbs 32..63 folded down by 2^256 = -16 c, then balanced carries."""
+    X = ptr32(x)
+    C = ptr8(c)
+    i: int = 32
+    j: int = 0
+    v: int = 0
+    while i < 64:  # move the high limbs aside: the fold writes up to limb 46
+        X[i + 32] = (((X[i] + _BIAS) & _MASK30) - _BIAS) << 4
+        X[i] = 0
+        i += 1
+    i = 0
+    while i < 32:
+        v = X[i + 64]
+        j = 0
+        while j < 16:
+            X[i + j] = (((X[i + j] + _BIAS) & _MASK30) - _BIAS) - v * C[j]
+            j += 1
+        i += 1
+    i = 0
+    v = 0
+    while i < 63:
+        v = (((X[i] + _BIAS) & _MASK30) - _BIAS) + v
+        j = (v + 128) >> 8
+        X[i] = v - (j << 8)
+        v = j
+        i += 1
+    X[63] = (((X[63] + _BIAS) & _MASK30) - _BIAS) + v
+
+
+@micropython.viper
+def _finish(out, x, lk):
+    """out = x mod L for |x| < 32 L, as 32 bytes."""
+    X = ptr32(x)
+    K = ptr8(lk)
+    o = ptr8(out)
+    i: int = 0
+    v: int = 0
+    while i < 33:  # x + 32 L is in [0, 64 L): carried to plain bytes, all limbs end >= 0
+        v = (((X[i] + _BIAS) & _MASK30) - _BIAS) + K[165 + i] + v
+        X[i] = v & 0xFF
+        v >>= 8
+        i += 1
+    k: int = 5
+    m: int = 0
+    while k >= 0:
+        v = 0
+        i = 0
+        while i < 33:
+            v = X[i] - K[33 * k + i] + v
+            X[64 + i] = v & 0xFF
+            v >>= 8
+            i += 1
+        m = v ^ -1  # no borrow: take the difference
+        i = 0
+        while i < 33:
+            X[i] = X[i] ^ ((X[i] ^ X[64 + i]) & m)
+            i += 1
+        k -= 1
+    i = 0
+    while i < 32:
+        o[i] = X[i]
+        i += 1
+
+
+@micropython.viper
+def _load(x, s, n: int):
+    """Limbs from n little-endian bytes of s, zero above."""
+    X = ptr32(x)
+    b = ptr8(s)
+    i: int = 0
+    while i < 64:
+        X[i] = 0
+        i += 1
+    i = 0
+    while i < n:
+        X[i] = b[i]
+        i += 1
+
+
+@micropython.viper
+def _muladd(x, k, a, r):
+    """Limbs of k * a + r (32-byte scalars), carried to bytes."""
+    X = ptr32(x)
+    kb = ptr8(k)
+    ab = ptr8(a)
+    rb = ptr8(r)
+    i: int = 0
+    j: int = 0
+    v: int = 0
+    while i < 64:
+        X[i] = 0
+        i += 1
+    i = 0
+    while i < 32:
+        v = kb[i]
+        j = 0
+        while j < 32:
+            X[i + j] = X[i + j] + v * ab[j]
+            j += 1
+        X[i] = X[i] + rb[i]
+        i += 1
+    i = 0
+    while i < 63:
+        v = X[i] >> 8
+        X[i] = X[i] & 0xFF
+        X[i + 1] = X[i + 1] + v
+        i += 1
+
+
+def _reduce(out):
+    for _ in range(5):
+        _fold(_X, _C)
+    _finish(out, _X, _LK)
+
+
+def reduce64(out, h):
+    """out (32 bytes) = h (64 little-endian bytes) mod L."""
+    _load(_X, h, 64)
+    _reduce(out)
+
+
+def muladd(out, k, a, r):
+    """out = (k * a + r) mod L; all 32-byte little-endian."""
+    _muladd(_X, k, a, r)
+    _reduce(out)
+
+
+@micropython.viper
+def is_canonical(s, off: int) -> bool:
+    """True when the 32 bytes at s[off:] encode a number below L (public data: may branch)."""
+    b = ptr8(s)
+    lb = ptr8(_L)
+    i: int = 31
+    while i >= 0:
+        if b[off + i] < lb[i]:
+            return True
+        if b[off + i] > lb[i]:
+            return False
+        i -= 1
+    return False
+
+
+@micropython.viper
+def recode(e, s, off: int):
+    """Signed base-16 digits e[0..63] in -8..8 of the 32-byte scalar at s[off:] (< 2^255)."""
+    E = ptr32(e)
+    b = ptr8(s)
+    i: int = 0
+    while i < 32:
+        E[2 * i] = b[off + i] & 15
+        E[2 * i + 1] = b[off + i] >> 4
+        i += 1
+    cy: int = 0
+    i = 0
+    while i < 63:
+        E[i] = E[i] + cy
+        cy = (E[i] + 8) >> 4
+        E[i] = E[i] - (cy << 4)
+        i += 1
+    E[63] = E[63] + cy

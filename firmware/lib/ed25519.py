@@ -1,0 +1,127 @@
+"""Ed25519 (RFC 8032) for MicroPython: viper field, scalar and point arithmetic.
+
+    import ed25519
+    key = ed25519.SigningKey(seed32)       # key expansion once
+    sig = key.sign(msg)                    # 64 bytes, deterministic
+    ed25519.verify(key.public, msg, sig)   # True / False, never raises for bad bytes
+
+``public_key(seed)`` and ``sign(seed, msg)`` are one-shot forms. Verification is
+cofactorless and follows OpenSSL exactly: S must be below L, the public key is decoded as
+OpenSSL decodes it (y taken mod p), and R is compared byte for byte with the encoding of
+[S]B - [k]A. After warm-up a sign allocates only its 64-byte result. Signing is constant
+time (see _ed25519_ge); nothing here is reentrant (one shared set of buffers).
+"""
+
+import micropython
+import sha512 as _sha
+import _ed25519_sc as _sc
+import _ed25519_ge as _ge
+
+_HS = _sha.new_state()
+_DIGEST = bytearray(64)
+_NONCE = bytearray(32)
+_KH = bytearray(32)
+_ENC = bytearray(32)
+_SIG = bytearray(64)
+_DIG = bytearray(256)
+_DIG2 = bytearray(256)
+_P = _ge.point()
+_ATAB = tuple(_ge.cached() for _ in range(8))
+
+
+@micropython.viper
+def _put(dst, off: int, src):
+    d = ptr8(dst)
+    s = ptr8(src)
+    i: int = 0
+    while i < 32:
+        d[off + i] = s[i]
+        i += 1
+
+
+@micropython.viper
+def _same32(a, b, off: int) -> bool:
+    x = ptr8(a)
+    y = ptr8(b)
+    acc: int = 0
+    i: int = 0
+    while i < 32:
+        acc |= x[i] ^ y[off + i]
+        i += 1
+    return acc == 0
+
+
+def _hash_mod_l(out, a, b, msg):
+    """out = SHA-512(a || b || msg) mod L (b may be None)."""
+    _sha.reset(_HS)
+    _sha.absorb(_HS, a)
+    if b is not None:
+        _sha.absorb(_HS, b)
+    _sha.absorb(_HS, msg)
+    _sha.finish(_HS, _DIGEST)
+    _sc.reduce64(out, _DIGEST)
+
+
+class SigningKey:
+    """A private key from its 32-byte seed; ``public`` holds the 32-byte public key."""
+
+    def __init__(self, seed):
+        if len(seed) != 32:
+            raise ValueError("seed must be 32 bytes")
+        h = bytearray(64)
+        st = _sha.new_state()
+        _sha.absorb(st, seed)
+        _sha.finish(st, h)
+        h[0] &= 248
+        h[31] = (h[31] & 63) | 64
+        self._a = h[:32]
+        self._prefix = h[32:]
+        _sc.recode(_DIG, self._a, 0)
+        _ge.base_mult(_P, _DIG)
+        _ge.encode(_ENC, _P)
+        self.public = bytes(_ENC)
+
+    def sign(self, msg):
+        _hash_mod_l(_NONCE, self._prefix, None, msg)
+        _sc.recode(_DIG, _NONCE, 0)
+        _ge.base_mult(_P, _DIG)
+        _ge.encode(_ENC, _P)
+        _put(_SIG, 0, _ENC)
+        _hash_mod_l(_KH, _ENC, self.public, msg)
+        _sc.muladd(_ENC, _KH, self._a, _NONCE)
+        _put(_SIG, 32, _ENC)
+        return bytes(_SIG)
+
+
+def public_key(seed):
+    return SigningKey(seed).public
+
+
+def sign(seed, msg):
+    return SigningKey(seed).sign(msg)
+
+
+def verify(pk, msg, sig):
+    """True when sig is a valid signature of msg under pk; False for anything else."""
+    try:
+        if len(pk) != 32 or len(sig) != 64:
+            return False
+        bytes(pk[:1])  # reject str and other non-buffers before viper reads them
+        bytes(sig[:1])
+        bytes(msg[:1])
+    except (TypeError, ValueError):
+        return False
+    if not _sc.is_canonical(sig, 32):
+        return False
+    p = _P
+    if not _ge.decode(p, pk):
+        return False
+    _ge.fsub(p[0], _ge.ZERO, p[0])    # -A: the check is [S]B + [k](-A) == R
+    _ge.fsub(p[3], _ge.ZERO, p[3])
+    _ge.multiples(_ATAB, p)
+    _hash_mod_l(_KH, sig[:32], pk, msg)
+    _sc.recode(_DIG, _KH, 0)
+    _sc.recode(_DIG2, sig, 32)
+    _ge.double_mult(p, _DIG, _DIG2, _ATAB)
+    _ge.encode(_ENC, p)
+    return _same32(_ENC, sig, 0)
