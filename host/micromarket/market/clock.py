@@ -38,7 +38,7 @@ class ScaledClock:
 
 
 class ManualClock:
-    """A clock that moves only when told to (unit tests of interval logic)."""
+    """A clock that moves only when told to (tests): ``sleep`` waits until someone advances it."""
 
     speed = 1.0
 
@@ -51,6 +51,10 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         self.t += seconds
 
+    def set(self, now: float) -> None:
+        self.t = float(now)
+
     async def sleep(self, seconds: float) -> None:
-        self.t += max(0.0, seconds)
-        await asyncio.sleep(0)
+        target = self.t + max(0.0, seconds)
+        while self.t < target:
+            await asyncio.sleep(0.01)

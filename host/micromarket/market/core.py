@@ -6,6 +6,7 @@ code. Everything accepted is persisted, with its ledger entry, in the same trans
 anything is published about it.
 """
 
+import json
 import logging
 import math
 import time as _time
@@ -146,6 +147,7 @@ class Market:
             if ledger._rows:
                 ledger.checkpoint(self.key, self.cfg.market, now)
             ledger.flush()
+            set_meta(self.conn, "counters", json.dumps(self.counters))
         return out
 
     def _accept(self, kind: str, party: str | None, data: bytes, now: int,

@@ -66,10 +66,14 @@ def check_public_key(key: bytes) -> None:
 
 def add_party(conn: sqlite3.Connection, public_key: bytes, market: str, role: str = "plug",
               board: str = "virtual", site: str = "", nbf: int = 0, exp: int = U32_MAX,
-              enrollment: bytes | None = None) -> Party:
-    """Store a party (replacing an earlier record of the same key, keeping its sequence)."""
+              enrollment: bytes | None = None, party: str | None = None) -> Party:
+    """Store a party (replacing an earlier record of the same key, keeping its sequence).
+
+    ``party`` defaults to the key's party id; a child market trading in a parent is stored
+    under its market id instead.
+    """
     check_public_key(public_key)
-    party = P.party_id(public_key)
+    party = party or P.party_id(public_key)
     conn.execute(
         "INSERT INTO parties (party, key, market, role, board, site, nbf, exp, enrollment) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (party) DO UPDATE SET key = excluded.key,"

@@ -1,0 +1,128 @@
+"""`micromarket market serve|enroll|stats`: the command-line face of the market service."""
+
+import asyncio
+import json
+import logging
+import signal
+from pathlib import Path
+
+import click
+
+from .. import keys
+from ..errors import UsageError
+from . import registry, settlement
+from .clock import ScaledClock, SystemClock
+from .core import Config, Market
+from .link import parse_url, start_embedded_broker
+from .service import MarketService, ParentLink
+from .store import get_meta, open_db
+
+DEFAULT_PORT = 1883
+
+
+@click.group()
+def cli():
+    """Run the neighbourhood market and look into its database."""
+
+
+@cli.command("serve")
+@click.option("--market", "market_id", required=True, help="market id, e.g. elm-street")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite database (registry, tenders, ledger, balances)")
+@click.option("--broker", default=None, help="MQTT broker URL; default: start an embedded one")
+@click.option("--port", default=DEFAULT_PORT, show_default=True,
+              help="port of the embedded broker (without --broker)")
+@click.option("--parent", default=None, help="parent market as mqtt://HOST:PORT/MARKET")
+@click.option("--parent-key", default=None, help="pin the parent market's public key (hex)")
+@click.option("--keys", "keys_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="host key directory (default: $MICROMARKET_HOME/keys)")
+@click.option("--passphrase-file", default=None, help="passphrase of the market key")
+@click.option("--interval", default=300, show_default=True, help="interval length, market seconds")
+@click.option("--gate", default=60, show_default=True, help="gate closure before an interval, s")
+@click.option("--floor", default=80_000, show_default=True, help="feed-in price, ucr/kWh")
+@click.option("--cap", default=400_000, show_default=True, help="retail price, ucr/kWh")
+@click.option("--qmax", default=100_000, show_default=True, help="largest tender, Wh")
+@click.option("--speed", default=1.0, show_default=True, help="market time runs this much faster")
+@click.option("--anchor", default=None, type=float,
+              help="Unix time at which market time equals wall time (keep it across restarts)")
+@click.option("-v", "--verbose", is_flag=True)
+def serve(market_id, db_path, broker, port, parent, parent_key, keys_dir, passphrase_file,
+          interval, gate, floor, cap, qmax, speed, anchor, verbose):
+    """Run the market: signed context, tenders in, clearing at each gate closure, awards out."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if not 0 < gate < interval:
+        raise UsageError(f"gate closure {gate} s must lie inside the interval of {interval} s",
+                         "use e.g. --interval 300 --gate 60")
+    key = keys.load_private(keys_dir or keys.default_dir(), "market",
+                            keys.read_passphrase(passphrase_file))
+    parent_link = None
+    if parent:
+        try:
+            parent_link = ParentLink.from_url(parent, bytes.fromhex(parent_key) if parent_key
+                                              else None)
+        except ValueError as exc:
+            raise UsageError(str(exc), "e.g. --parent mqtt://127.0.0.1:1883/city") from exc
+    config = Config(market=market_id, interval=interval, gate=gate, floor=floor, cap=cap,
+                    qmax=qmax, parent=parent_link.market if parent_link else None)
+    clock = SystemClock() if speed == 1.0 and anchor is None else ScaledClock(speed, anchor)
+    if broker is not None:
+        parse_url(broker)
+    asyncio.run(_serve(db_path, config, key, clock, broker, port, parent_link))
+
+
+async def _serve(db_path, config, key, clock, broker, port, parent_link) -> None:
+    embedded = None
+    if broker is None:
+        embedded = await start_embedded_broker(port)
+        broker = f"mqtt://127.0.0.1:{port}"
+    conn = open_db(db_path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        market = Market(conn, config, key, clock)
+        click.echo(f"market {config.market} on {broker} (db {db_path}); Ctrl-C stops it", err=True)
+        await MarketService(market, broker, parent_link).run(stop)
+    finally:
+        conn.close()
+        if embedded is not None:
+            await embedded.shutdown()
+
+
+@cli.command("enroll")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--keys", "keys_dir", default=None, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("credential", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def enroll_cmd(db_path, keys_dir, credential, as_json):
+    """Put a party into the registry from its registrar-signed enrollment credential file."""
+    party = registry.enroll(db_path, credential.read_bytes(), keys_dir=keys_dir)
+    click.echo(json.dumps(party.to_dict()) if as_json else f"enrolled {party.party} ({party.role})")
+
+
+@cli.command("stats")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def stats_cmd(db_path, as_json):
+    """Counters, cleared intervals, balances and the Community Credit."""
+    conn = open_db(db_path, readonly=True)
+    try:
+        counters = json.loads(get_meta(conn, "counters", "{}"))
+        intervals = [dict(zip(("interval", "price", "local", "grid_buy", "grid_sell", "tenders"), r))
+                     for r in conn.execute("SELECT interval, price, local, grid_buy, grid_sell, "
+                                           "tenders FROM intervals ORDER BY interval")]
+        result = {"market": get_meta(conn, "market"), "counters": counters,
+                  "intervals": intervals, **settlement.balances(conn)}
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"market {result['market']}: {len(intervals)} intervals cleared, "
+               f"Community Credit {result['community_credit']} ucr")
+    for name, n in sorted(counters.items()):
+        click.echo(f"  {name:<16} {n}")
+    for party, v in result["parties"].items():
+        click.echo(f"  {party}  balance {v['balance']:>12} ucr  reputation {v['reputation']}")

@@ -1,0 +1,159 @@
+"""The market as an asyncio MQTT service: context, ingest, clearing at gate closure, parent link.
+
+    service = MarketService(market, "mqtt://127.0.0.1:1883", parent=ParentLink(url, "city", key))
+    await service.run(stop_event)
+
+Ingest takes whatever has arrived (up to ``BATCH`` messages), runs it through ``Market.ingest``
+in one transaction, then publishes the errors and receipts. The clock task clears every
+interval whose gate has closed (also those missed while the market was down), publishes awards
+and the Clearing, and republishes the retained MarketContext for the next interval.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from .. import protocol as P
+from . import parent as parent_mod
+from .core import Market, Outbound
+from .link import MqttLink, parse_url
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+
+@dataclass
+class ParentLink:
+    """Where the parent market is: its broker, its market id and (pinned) public key."""
+
+    url: str
+    market: str
+    key: bytes | None = None       # None: trust the key in the parent's first signed context
+
+    @classmethod
+    def from_url(cls, url: str, key: bytes | None = None) -> "ParentLink":
+        _host, _port, path = parse_url(url)
+        if not path:
+            raise ValueError("the parent URL names the parent market as its path: "
+                             "mqtt://HOST:PORT/MARKET")
+        return cls(url, path, key)
+
+
+class MarketService:
+    def __init__(self, market: Market, broker_url: str, parent: ParentLink | None = None):
+        self.market = market
+        self.url = broker_url
+        self.parent = parent
+        self.link: MqttLink | None = None
+        self.plink: MqttLink | None = None
+        self.parent_context: P.Context | None = None
+        self._context: Outbound | None = None
+        self.ready = asyncio.Event()
+
+    # ------------------------------------------------------------------ plumbing
+    def publish(self, items) -> None:
+        for ob in items:
+            self.link.publish(ob.topic, ob.payload, retain=ob.retain)
+
+    def _on_connect(self) -> None:
+        if self._context is not None:       # a restarted broker may have lost the retained one
+            self.link.publish(self._context.topic, self._context.payload, retain=True)
+
+    def _publish_context(self) -> None:
+        ob = self.market.context()
+        self._context = ob
+        self.market.log_context(ob)
+        self.link.publish(ob.topic, ob.payload, retain=True)
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        m = self.market.cfg.market
+        self.link = MqttLink(self.url, f"mm-market-{m}",
+                             [P.subscription(m, "tender"), P.subscription(m, "delivery")],
+                             on_connect=self._on_connect)
+        self.link.start()
+        tasks = []
+        try:
+            await self.link.wait_connected(30)
+            if self.parent is not None:
+                await self._start_parent()
+            last = self.market.last_cleared()
+            if last is not None:            # a crash may have come between commit and publish
+                self.publish(self.market.republish(last))
+            tasks = [asyncio.create_task(self._ingest_loop()),
+                     asyncio.create_task(self._clock_loop())]
+            if self.plink is not None:
+                tasks.append(asyncio.create_task(self._parent_loop()))
+            self.ready.set()
+            waiter = asyncio.create_task((stop or asyncio.Event()).wait())
+            done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            for t in done:
+                if t is not waiter and t.exception():
+                    raise t.exception()
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.link.stop()
+            if self.plink is not None:
+                self.plink.stop()
+
+    # ------------------------------------------------------------------ tasks
+    async def _ingest_loop(self) -> None:
+        q = self.link.incoming
+        while True:
+            batch = [await q.get()]
+            while len(batch) < BATCH and not q.empty():
+                batch.append(q.get_nowait())
+            self.publish(self.market.ingest(batch))
+            await asyncio.sleep(0)
+
+    async def _clock_loop(self) -> None:
+        clock, market = self.market.clock, self.market
+        while True:
+            for s in market.due():
+                if self.plink is not None:
+                    await self._clear_with_parent(s)
+                else:
+                    self.publish(market.clear(s))
+            self._publish_context()
+            await clock.sleep(market.next_gate() - clock.now() + 0.01)
+
+    # ------------------------------------------------------------------ parent market
+    async def _start_parent(self) -> None:
+        me, pm = self.market.cfg.market, self.parent.market
+        self.plink = MqttLink(self.parent.url, f"mm-child-{me}-of-{pm}",
+                              [P.topic(pm, "context"), P.topic(pm, "award", me),
+                               P.topic(pm, "error", me)])
+        self.plink.start()
+        await self.plink.wait_connected(30)
+
+    async def _parent_loop(self) -> None:
+        pm = self.parent.market
+        while True:
+            topic, data = await self.plink.incoming.get()
+            try:
+                _m, kind, _party = P.parse_topic(topic)
+                if kind == "context":
+                    key = self.parent.key or P.read(data).message.key
+                    self.parent_context = P.verify(data, key, kind="context")
+                    self.parent.key = key
+                elif kind == "award" and self.parent.key is not None:
+                    award = P.verify(data, self.parent.key, kind="award")
+                    if award.market == pm:
+                        parent_mod.store_parent_award(self.market, award, data)
+                elif kind == "error" and self.parent.key is not None:
+                    err = P.verify(data, self.parent.key, kind="error")
+                    log.warning("parent market %s refused our position: %s", pm, err.reason)
+            except P.ProtocolError as exc:
+                log.warning("ignoring a message from the parent on %s: %s", topic, exc)
+
+    async def _clear_with_parent(self, s: int) -> None:
+        market = self.market
+        position = parent_mod.clear_local(market, s, self.parent.market)
+        if position is not None:
+            self.plink.publish(P.topic(self.parent.market, "tender", market.cfg.market), position)
+            wanted = parent_mod.sides_wanted(market, s)
+            # wait for the parent's awards until the interval starts, then fall back to the grid
+            while wanted - parent_mod.sides_awarded(market, s) and market.clock.now() < s:
+                await asyncio.sleep(0.02)
+        self.publish(parent_mod.finish(market, s))
