@@ -24,7 +24,9 @@ pytestmark = pytest.mark.skipif(not (FIRMWARE_DIR / "lib" / "ed25519.py").exists
 def run_ops(tmp_path, ops: list[tuple]) -> list[str]:
     src = tmp_path / "ops.txt"
     src.write_text("".join(" ".join([op, *(a.hex() for a in args)]) + "\n" for op, *args in ops))
-    out = upy.run_file(BATCH, str(src), timeout=300).splitlines()
+    # compiling the viper Ed25519 from source needs more than the board's 110K (a board
+    # loads it precompiled); the COSE layer itself is what these tests are about
+    out = upy.run_file(BATCH, str(src), heap="256K", timeout=300).splitlines()
     assert len(out) == len(ops)
     return out
 
@@ -81,7 +83,8 @@ def test_device_verifies_pycose_messages_and_refuses_faults(tmp_path):
         (_tamper(award.message, 2, None), "payload"),
         (_tamper(award.message, 3, bytes(63)), "64 bytes"),
         (_tamper(award.message, 3, bytes(64)), "does not verify"),
-        (_tamper(award.message, 2, award.payload[:-1] + b"\x00"), "does not verify"),
+        (_tamper(award.message, 2, award.payload[:-1] + bytes([award.payload[-1] ^ 1])),
+         "does not verify"),
     ]
     ops = [("verify", v.public_key, data) for data, v in good]
     ops += [("verify", award.public_key, data) for data, _ in bad]
