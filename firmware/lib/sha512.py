@@ -156,24 +156,33 @@ def _compress(st, w, k):
         al = ((q << 16) | (p & 0xFFFF)) & m
         ah = (th + zh + xh + (q >> 16)) & m
         i += 2
-    _add64(s, 0, ah, al)
-    _add64(s, 2, bh, bl)
-    _add64(s, 4, ch, cl)
-    _add64(s, 6, dh, dl)
-    _add64(s, 8, eh, el)
-    _add64(s, 10, fh, fl)
-    _add64(s, 12, gh, gl)
-    _add64(s, 14, hh, hl)
-
-
-@micropython.viper
-def _add64(s: ptr32, i: int, xh: uint, xl: uint):
-    m: uint = (uint(0xFFFF) << 16) | uint(0xFFFF)
-    yl: uint = uint(s[i + 1])
-    p: uint = (xl & 0xFFFF) + (yl & 0xFFFF)
-    q: uint = (xl >> 16) + (yl >> 16) + (p >> 16)
-    s[i + 1] = ((q << 16) | (p & 0xFFFF)) & m
-    s[i] = (xh + uint(s[i]) + (q >> 16)) & m
+    # the schedule is spent: park a..h in it and add them to the chaining values in one loop
+    # (a helper call would box 32-bit values, which allocates on a 32-bit port)
+    wp[0] = ah
+    wp[1] = al
+    wp[2] = bh
+    wp[3] = bl
+    wp[4] = ch
+    wp[5] = cl
+    wp[6] = dh
+    wp[7] = dl
+    wp[8] = eh
+    wp[9] = el
+    wp[10] = fh
+    wp[11] = fl
+    wp[12] = gh
+    wp[13] = gl
+    wp[14] = hh
+    wp[15] = hl
+    i = 0
+    while i < 16:
+        xl = uint(wp[i + 1])
+        yl = uint(s[i + 1])
+        p = (xl & 0xFFFF) + (yl & 0xFFFF)
+        q = (xl >> 16) + (yl >> 16) + (p >> 16)
+        s[i + 1] = ((q << 16) | (p & 0xFFFF)) & m
+        s[i] = (uint(wp[i]) + uint(s[i]) + (q >> 16)) & m
+        i += 2
 
 
 @micropython.viper
