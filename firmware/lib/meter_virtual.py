@@ -2,6 +2,8 @@
 # (minute of day, W) points (negative for production), or for a battery a setpoint the agent
 # sets. Energy is integrated exactly over the clock, segment by segment, so a simulated day in
 # accelerated time books the same Wh as a real one. Time of day is taken in UTC.
+from array import array
+
 from micropython import const
 
 import meter
@@ -14,7 +16,9 @@ _VOLTAGE_MV = const(230000)
 class VirtualMeter(meter.Meter):
     def __init__(self, cfg, clock, relay):
         super().__init__(3600)  # energy in joules
-        self._points = cfg["points"]
+        pts = cfg.pop("points")  # kept as two flat arrays: a day's curve in a few hundred bytes
+        self._mins = array("H", [p[0] for p in pts])
+        self._watts = array("i", [p[1] for p in pts])
         self._setpoint = cfg["kind"] == "setpoint"
         self._gated = cfg.get("gated", False)
         self._max_in = cfg.get("max_charge_w", 0)
@@ -40,19 +44,19 @@ class VirtualMeter(meter.Meter):
         if self._setpoint:
             return self._target
         sod = t % _DAY
-        pts = self._points
-        w = pts[0][1]
-        for m, p in pts:
-            if m * 60 > sod:
+        mins = self._mins
+        w = self._watts[0]
+        for i in range(len(mins)):
+            if mins[i] * 60 > sod:
                 break
-            w = p
+            w = self._watts[i]
         return w
 
     def _next_change(self, t):
         if self._setpoint:
             return t + _DAY
         sod = t % _DAY
-        for m, _ in self._points:
+        for m in self._mins:
             if m * 60 > sod:
                 return t - sod + m * 60
         return t - sod + _DAY

@@ -1,10 +1,15 @@
 """HAL on the unix port: relay, button and LEDs on simulated pins, every board config opening."""
 
+import sys
+from pathlib import Path
 import pytest
 
 from micromarket.boards import board_names
 
-from hw_harness import board_config, cfg_literal, run
+_HERE = str(Path(__file__).parent)  # pytest runs with --import-mode=importlib
+sys.path.insert(0, _HERE)
+from hw_harness import board_config, cfg_literal, run  # noqa: E402
+sys.path.remove(_HERE)
 
 
 def test_virtual_board_needs_no_hw_argument():

@@ -2,7 +2,12 @@
 a model of the chip's register file (16-bit addresses, 32-bit sign-extended aliases, energy
 registers cleared by reading, the unlock needed before register 0x120)."""
 
-from hw_harness import board_config, cfg_literal, run
+import sys
+from pathlib import Path
+_HERE = str(Path(__file__).parent)  # pytest runs with --import-mode=importlib
+sys.path.insert(0, _HERE)
+from hw_harness import board_config, cfg_literal, run  # noqa: E402
+sys.path.remove(_HERE)
 
 SETUP = """
 import hal, meter_sim

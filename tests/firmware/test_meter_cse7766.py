@@ -1,10 +1,15 @@
 """CSE7766 driver on the unix port: real 24-byte frames through a simulated UART."""
 
+import sys
+from pathlib import Path
 import random
 
 import pytest
 
-from hw_harness import board_config, cfg_literal, run
+_HERE = str(Path(__file__).parent)  # pytest runs with --import-mode=importlib
+sys.path.insert(0, _HERE)
+from hw_harness import board_config, cfg_literal, run  # noqa: E402
+sys.path.remove(_HERE)
 
 SETUP = """
 import hal, meter_sim

@@ -5,9 +5,14 @@ in CPython, not from the constants the host compiled; so the test checks the com
 calibration and the driver together.
 """
 
+import sys
+from pathlib import Path
 import pytest
 
-from hw_harness import board_config, cfg_literal, run
+_HERE = str(Path(__file__).parent)  # pytest runs with --import-mode=importlib
+sys.path.insert(0, _HERE)
+from hw_harness import board_config, cfg_literal, run  # noqa: E402
+sys.path.remove(_HERE)
 
 # datasheet transfer functions: frequency from the voltage on the pins
 BL0937 = dict(vref=1.218, kp=1721506.0, kv=15397.0, ki=94638.0)

@@ -1,9 +1,14 @@
 """The virtual meter: power from the board's profile over a simulated clock, gated by the relay;
 energy integrated exactly, import and export kept apart."""
 
+import sys
+from pathlib import Path
 import pytest
 
-from hw_harness import board_config, cfg_literal, run
+_HERE = str(Path(__file__).parent)  # pytest runs with --import-mode=importlib
+sys.path.insert(0, _HERE)
+from hw_harness import board_config, cfg_literal, run  # noqa: E402
+sys.path.remove(_HERE)
 
 DAY0 = 1767225600  # 2026-01-01 00:00 UTC
 

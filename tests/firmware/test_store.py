@@ -1,6 +1,7 @@
 """Persistent store on the unix port: records, sequence blocks, the delivery queue, recovery,
 and SIGKILL at random moments during writes."""
 
+import sys
 import os
 import random
 import signal
@@ -11,7 +12,10 @@ from pathlib import Path
 from micromarket import upy
 from micromarket.paths import tool
 
-from hw_harness import LIBS, run
+_HERE = str(Path(__file__).parent)  # pytest runs with --import-mode=importlib
+sys.path.insert(0, _HERE)
+from hw_harness import LIBS, run  # noqa: E402
+sys.path.remove(_HERE)
 
 TORTURE = Path(__file__).parent / "upy" / "store_torture.py"
 
