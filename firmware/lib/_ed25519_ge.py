@@ -170,21 +170,23 @@ def _pick(row: int, e: int):
 
 @micropython.viper
 def base_mult(r, digits):
-    """r = a * B for the signed digits of a (see _ed25519_sc.recode): 64 mixed additions and
-    12 doublings over the 16-row comb, constant time."""
+    """r = a * B for the signed digits e[i] of a (see _ed25519_sc.recode), constant time.
+
+    With i = 8j + m, a * B = sum over m of 16^m * sum over j of e[8j + m] * (16^(8j) B): a comb
+    over the 8 table rows, Horner in m: 64 mixed additions and 28 doublings."""
     d = ptr32(digits)
     set_identity(r)
-    m: int = 3
+    m: int = 7
     j: int = 0
     while m >= 0:
-        if m < 3:
+        if m < 7:
             dbl(r, r, 0)
             dbl(r, r, 0)
             dbl(r, r, 0)
             dbl(r, r, 1)
         j = 0
-        while j < 16:
-            _pick(j, ((d[4 * j + m] + _BIAS) & _MASK30) - _BIAS)
+        while j < 8:
+            _pick(j, ((d[8 * j + m] + _BIAS) & _MASK30) - _BIAS)
             madd(r, r, _PRE)
             j += 1
         m -= 1

@@ -1,0 +1,45 @@
+"""Helpers shared by the crypto tests: compiled firmware, running case batches."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from micromarket import upy
+from micromarket.paths import FIRMWARE_DIR, tool
+
+import ed25519_cases
+
+TOOLS = Path(__file__).resolve().parent
+RUNNER = TOOLS / "ed25519_runner.py"
+CRYPTO_MODULES = ["sha512", "ed25519", "_ed25519_fe", "_ed25519_fx", "_ed25519_ge",
+                  "_ed25519_sc", "_ed25519_table"]
+
+
+def compile_crypto(out_dir: Path, arch: str = "x64") -> Path:
+    """mpy-cross the crypto core into out_dir (as deployment does); returns out_dir."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in CRYPTO_MODULES:
+        subprocess.run([tool("mpy-cross"), f"-march={arch}", "-o", str(out_dir / f"{name}.mpy"),
+                        str(FIRMWARE_DIR / "lib" / f"{name}.py")], check=True,
+                       capture_output=True)
+    return out_dir
+
+
+def run_on_unix_port(batch: list[dict], mpy_dir: Path) -> list[str]:
+    """Answers of the firmware on the MicroPython unix port (110 KB heap, compiled modules)."""
+    out = upy.run_file(RUNNER, lib_dirs=[mpy_dir, FIRMWARE_DIR / "lib"],
+                       input=ed25519_cases.to_lines(batch).encode(), timeout=300)
+    return out.splitlines()
+
+
+def run_on_viper32(batch: list[dict], ed) -> list[str]:
+    """Answers of the same firmware source run by the 32-bit harness (``ed`` = loaded module)."""
+    out = []
+    for c in batch:
+        if c["kind"] == "sign":
+            key = ed.SigningKey(c["seed"])
+            out.append(key.public.hex() + " " + key.sign(c["msg"]).hex())
+        else:
+            out.append("1" if ed.verify(c["pk"], c["msg"], c["sig"]) else "0")
+    return out
