@@ -1,10 +1,16 @@
 """Fixtures of the market tests: keys, a fresh database, party keys, signed tenders."""
 
+import sys
+from pathlib import Path
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket import protocol as P
 from micromarket.market.store import open_db
+
+# market_helpers sits beside this file; with --import-mode=importlib it must be put on the path
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture

@@ -110,3 +110,12 @@ class Client:
     def close(self):
         self.c.loop_stop()
         self.c.disconnect()
+
+
+def wait_for(pred, timeout=15.0, what="condition"):
+    """Poll ``pred()`` until true (the market works in its own thread)."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)

@@ -11,7 +11,7 @@ from micromarket.market.clock import ManualClock
 from micromarket.market.core import Config
 from micromarket.market.store import open_db
 
-from market_helpers import Client, ServiceThread
+from market_helpers import Client, ServiceThread, wait_for
 
 T0 = 1_800_000_000 - 1_800_000_000 % 300
 S1 = T0 + 300                                 # the interval open for tenders at T0 + 10
@@ -82,6 +82,7 @@ def test_bad_input_is_refused_signed_and_counted(tmp_path, mosquitto, market_key
             got.append((err.party, P.ERROR_NAMES[err.code]))
         assert sorted(got) == sorted((w.party, c) for w, c in expected)
         counters = svc.market.counters
+        wait_for(lambda: counters["tender"] == 5, what="the honest tenders")
         assert counters["tender"] == 5 and counters["replay"] == 2 and counters["malformed"] == 1
         # after gate closure: the interval clears, late tenders are refused
         clock.set(S1 - 50)
@@ -112,6 +113,7 @@ def test_broker_restart_market_reconnects(tmp_path, fresh_mosquitto, market_key,
         assert P.verify(ctx, pub, kind="context").start == S1
         for p in honest[1:]:
             client.publish(*_tender(p))
+        wait_for(lambda: svc.market.counters["tender"] == 5, what="the tenders")
         clock.set(S1 - 50)
         awards = client.wait(lambda t, _p: "/award/" in t, n=5, timeout=30)
         assert len({t for t, _d in awards}) == 5

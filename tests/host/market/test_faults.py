@@ -1,0 +1,142 @@
+"""Kill -9 the market mid-interval and restart it; two neighbourhoods under one parent market."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from micromarket import keys
+from micromarket import protocol as P
+from micromarket.market import loadgen, registry
+from micromarket.market.clock import ManualClock
+from micromarket.market.core import Config
+from micromarket.market.service import ParentLink
+from micromarket.market.store import open_db
+
+from market_helpers import Client, ServiceThread, wait_for
+
+INTERVAL, GATE = 15, 3
+
+
+def _serve(db, keydir, url):
+    return subprocess.Popen(
+        [sys.executable, "-m", "micromarket.cli", "market", "serve", "--market", "m1",
+         "--db", str(db), "--broker", url, "--keys", str(keydir),
+         "--interval", str(INTERVAL), "--gate", str(GATE)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _accepted(db) -> int:
+    conn = open_db(db, readonly=True)
+    try:
+        return conn.execute("SELECT count(*) FROM tenders").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_kill_9_mid_interval_loses_nothing(tmp_path, fresh_mosquitto):
+    keydir = tmp_path / "keys"
+    pub = bytes.fromhex(keys.init(keydir, roles=("market",))["market"])
+    db = tmp_path / "m.db"
+    parties = loadgen.make_parties(14, seed=3)
+    conn = open_db(db)
+    loadgen.register(conn, parties, "m1")
+    conn.close()
+    client = Client(fresh_mosquitto.url)
+    proc = _serve(db, keydir, fresh_mosquitto.url)
+    try:
+        # an interval with enough time before its gate for a crash and a restart
+        def roomy(t, data):
+            return (t == "mm/m1/context" and
+                    P.verify(data, pub).start - GATE - time.time() > 8)
+        s = P.verify(client.wait(roomy, timeout=INTERVAL + 10)[-1][1], pub).start
+        for p in parties[:10]:
+            client.publish(*loadgen.tender(p, "m1", s, 80_000, 400_000))
+        deadline = time.monotonic() + 10
+        while _accepted(db) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _accepted(db) == 10
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(5)
+        for p in parties[10:]:                 # the broker queues these for the market's session
+            client.publish(*loadgen.tender(p, "m1", s, 80_000, 400_000))
+        proc = _serve(db, keydir, fresh_mosquitto.url)
+        awards = client.wait(lambda t, d: "/award/" in t and P.verify(d, pub).interval == s,
+                             n=14, timeout=INTERVAL + 15)
+        assert {t.rsplit("/", 1)[1] for t, _d in awards} == {p.party for p in parties}
+        out = subprocess.run([sys.executable, "-m", "micromarket.cli", "ledger", "verify",
+                              "--db", str(db), "--key", pub.hex(), "--json"],
+                             capture_output=True, text=True, timeout=60)
+        report = json.loads(out.stdout)
+        assert out.returncode == 0 and report["ok"], out.stderr
+        assert report["checkpoints"] > 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        client.close()
+
+
+T0 = 1_800_000_000 - 1_800_000_000 % 300
+S1 = T0 + 300
+
+
+def test_two_neighbourhoods_under_one_parent(tmp_path, mosquitto):
+    clock = ManualClock(T0 + 10)
+    keys_ = {m: __import__("cryptography.hazmat.primitives.asymmetric.ed25519",
+                           fromlist=["x"]).Ed25519PrivateKey.generate() for m in ("city", "n1", "n2")}
+    pubs = {m: P.public_key_bytes(k) for m, k in keys_.items()}
+    sellers = loadgen.make_parties(3, seed=21)          # PV in n1
+    buyers = loadgen.make_parties(3, seed=22)           # loads in n2
+
+    def setup_city(conn):
+        for child in ("n1", "n2"):
+            registry.add_party(conn, pubs[child], "city", role="market", party=child)
+
+    url = mosquitto.url
+    parent = f"{url}/city"
+    cities = Config(market="city", gate=30)
+    with ServiceThread(tmp_path / "city.db", cities, keys_["city"], clock, url,
+                       setup=setup_city) as city, \
+         ServiceThread(tmp_path / "n1.db", Config(market="n1", parent="city"), keys_["n1"],
+                       clock, url, ParentLink.from_url(parent, pubs["city"]),
+                       setup=lambda c: loadgen.register(c, sellers, "n1")) as n1, \
+         ServiceThread(tmp_path / "n2.db", Config(market="n2", parent="city"), keys_["n2"],
+                       clock, url, ParentLink.from_url(parent, pubs["city"]),
+                       setup=lambda c: loadgen.register(c, buyers, "n2")) as n2:
+        client = Client(url)
+        for p in sellers:
+            msg = P.Tender(market="n1", party=p.party, seq=1, interval=S1, side="sell",
+                           curve=((100_000, 1000),), expiry=S1)
+            client.publish(P.topic("n1", "tender", p.party), P.sign(msg, p.key, p.party))
+        for p in buyers:
+            msg = P.Tender(market="n2", party=p.party, seq=1, interval=S1, side="buy",
+                           curve=((300_000, 500),), expiry=S1)
+            client.publish(P.topic("n2", "tender", p.party), P.sign(msg, p.key, p.party))
+        wait_for(lambda: n1.market.counters["tender"] == n2.market.counters["tender"] == 3,
+                 what="the tenders of both neighbourhoods")
+        clock.set(S1 - 59)                  # the children's gates close: positions go up
+        wait_for(lambda: city.market.counters["position"] == 2, what="both positions")
+        clock.set(S1 - 29)                  # the parent's gate closes: it clears the positions
+        def award_of(market):
+            return lambda t, d: t.startswith(f"mm/{market}/award/")
+        a1 = client.wait(award_of("n1"), n=3)
+        a2 = client.wait(award_of("n2"), n=3)
+        sold = {P.verify(d, pubs["n1"]).party: P.verify(d, pubs["n1"]) for _t, d in a1}
+        bought = {P.verify(d, pubs["n2"]).party: P.verify(d, pubs["n2"]) for _t, d in a2}
+        # n2's 1500 Wh of demand came from n1's surplus through the parent, shared equally
+        assert [bought[p.party].wh for p in buyers] == [500, 500, 500]
+        assert [sold[p.party].wh for p in sellers] == [500, 500, 500]
+        city_awards = client.wait(lambda t, _d: t.startswith("mm/city/award/"), n=2)
+        by_child = {P.verify(d, pubs["city"]).party: P.verify(d, pubs["city"])
+                    for _t, d in city_awards}
+        assert by_child["n1"].side == "sell" and by_child["n1"].wh == 1500
+        assert by_child["n2"].side == "buy" and by_child["n2"].wh == 1500
+        assert by_child["n1"].price == by_child["n2"].price == bought[buyers[0].party].price
+        client.close()
