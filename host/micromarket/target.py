@@ -6,6 +6,7 @@
 
 import contextlib
 import errno
+import io
 import secrets
 
 import serial
@@ -26,7 +27,10 @@ class DeviceExecError(DeviceError):
 def open_transport(port: str) -> SerialTransport:
     """Open ``port`` exclusively, translating the usual failures into one clear DeviceError."""
     try:
-        return SerialTransport(port, baudrate=115200)
+        # mpremote swallows the reason a port fails to open: probe it with pyserial first
+        serial.Serial(port, 115200, exclusive=True).close()
+        # a read timeout, so that a port where nothing answers fails instead of blocking forever
+        return SerialTransport(port, baudrate=115200, timeout=1)
     except serial.SerialException as exc:
         raise _port_error(port, exc) from exc
     except TransportError as exc:
@@ -58,7 +62,8 @@ class Target:
 
     def enter(self) -> "Target":
         try:
-            self.transport.enter_raw_repl(soft_reset=False, timeout_overall=5)
+            with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it saw
+                self.transport.enter_raw_repl(soft_reset=False, timeout_overall=5)
         except (TransportError, OSError, serial.SerialException) as exc:
             self.transport.close()
             raise DeviceError(f"no MicroPython REPL answered on {self.port}",

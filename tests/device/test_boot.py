@@ -26,7 +26,9 @@ def test_repl_usable_after_boot(dut):
 def test_keyboard_interrupt_stops_running_code(dut):
     dut.write("\x03\x03")
     dut.expect(">>> ", timeout=5)
-    dut.write("import time\rwhile True: time.sleep_ms(10)\r\r")
+    # the marker is printed once the line runs, i.e. once Ctrl-C means "interrupt" again
+    dut.write("import time; print('run' + 'ning'); [time.sleep_ms(10) for _ in range(100000)]\r")
+    dut.expect("running", timeout=5)
     dut.write("\x03")
     dut.expect("KeyboardInterrupt", timeout=5)
     dut.expect(">>> ", timeout=5)
