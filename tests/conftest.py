@@ -5,8 +5,15 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+# Test modules are imported with --import-mode=importlib (so that test files in different folders
+# may share a name); their helper modules (hw_harness, protocol_helpers, ...) are found here.
+for _d in sorted(p for p in Path(__file__).parent.rglob("*") if p.is_dir()):
+    if "__pycache__" not in _d.parts and str(_d) not in sys.path:
+        sys.path.append(str(_d))
 
 import pytest
 
