@@ -102,6 +102,31 @@ def enroll_cmd(db_path, keys_dir, credential, as_json):
     click.echo(json.dumps(party.to_dict()) if as_json else f"enrolled {party.party} ({party.role})")
 
 
+@cli.command("loadgen")
+@click.option("--market", "market_id", required=True)
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="the market's database: the simulated parties are registered in it")
+@click.option("--broker", required=True, help="MQTT broker URL of the market")
+@click.option("--parties", default=1000, show_default=True)
+@click.option("--rounds", default=1, show_default=True, help="intervals to bid for")
+@click.option("--seed", default=1, show_default=True, help="same seed, same party keys")
+@click.option("--json", "as_json", is_flag=True)
+def loadgen_cmd(market_id, db_path, broker, parties, rounds, seed, as_json):
+    """Sign and send tenders of many simulated parties (registered without credentials)."""
+    from . import loadgen
+    sims = loadgen.make_parties(parties, seed)
+    conn = open_db(db_path)
+    try:
+        loadgen.register(conn, sims, market_id)
+        key = get_meta(conn, "key")
+    finally:
+        conn.close()
+    result = asyncio.run(loadgen.drive(broker, market_id, sims, rounds,
+                                       bytes(key) if key else None))
+    click.echo(json.dumps(result) if as_json else
+               f"sent {result['tenders']} tenders of {parties} parties in {result['wall_s']} s")
+
+
 @cli.command("stats")
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)

@@ -9,7 +9,6 @@ anything is published about it.
 import json
 import logging
 import math
-import time as _time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -61,7 +60,6 @@ class Market:
         self.public = P.public_key_bytes(key)
         self.counters: Counter = Counter()
         self._parties: dict[str, list] = {}
-        self._loaded_at = -1e9
         set_meta(conn, "market", config.market)
         set_meta(conn, "key", self.public)
         self.reload_parties()
@@ -85,13 +83,16 @@ class Market:
         for p in R.parties(self.conn, self.cfg.market):
             self._parties[p.party] = [Ed25519PublicKey.from_public_bytes(p.key), p.last_seq,
                                       p.nbf, p.exp]
-        self._loaded_at = _time.monotonic()
+        self._data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def _party(self, party: str) -> list | None:
         entry = self._parties.get(party)
-        if entry is None and _time.monotonic() - self._loaded_at > 0.5:
-            self.reload_parties()          # enrolled while we run (micromarket provision)
-            entry = self._parties.get(party)
+        if entry is None:
+            # enrolled by another process while we run (micromarket provision)?
+            version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:
+                self.reload_parties()
+                entry = self._parties.get(party)
         return entry
 
     # ------------------------------------------------------------------ outbound helpers

@@ -68,3 +68,37 @@ def delivery(p: SimParty, market: str, interval: int, side: str, wh: int,
 
 def tenders(parties: list[SimParty], market: str, interval: int, floor: int, cap: int):
     return [tender(p, market, interval, floor, cap) for p in parties]
+
+
+async def drive(url: str, market: str, parties: list[SimParty], rounds: int,
+                market_key: bytes | None = None, timeout: float = 600) -> dict:
+    """Publish one tender per party for each of the next ``rounds`` open intervals."""
+    import asyncio
+    import time
+
+    from .link import MqttLink
+    link = MqttLink(url, f"mm-loadgen-{market}-{time.time_ns()}",
+                    [P.topic(market, "context")], persistent=False)
+    link.start()
+    await link.wait_connected()
+    sent, seen = 0, set()
+    start = time.monotonic()
+    try:
+        while len(seen) < rounds:
+            _topic, data = await asyncio.wait_for(link.incoming.get(), timeout)
+            signed = P.read(data)
+            key = market_key or signed.message.key
+            ctx = P.verify(data, key, kind="context")
+            if ctx.start in seen:
+                continue
+            seen.add(ctx.start)
+            for p in parties:
+                link.publish(*tender(p, market, ctx.start, ctx.floor, ctx.cap))
+                sent += 1
+                if sent % 500 == 0:
+                    await asyncio.sleep(0)
+    finally:
+        await asyncio.sleep(0.5)
+        link.stop()
+    return {"parties": len(parties), "intervals": sorted(seen), "tenders": sent,
+            "wall_s": round(time.monotonic() - start, 3)}

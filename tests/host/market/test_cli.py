@@ -110,3 +110,18 @@ def test_bench_market_prints_one_json_object(capsys):
     result = json.loads(capsys.readouterr().out)
     assert {"ingest_per_s", "clear_100k_s", "ledger_verify_per_s"} <= result.keys()
     assert result["ingest_messages"] == 200
+
+
+def test_loadgen_drives_a_running_market(tmp_path, mosquitto, market_key, capsys):
+    from market_helpers import ServiceThread, wait_for
+    db = tmp_path / "m.db"
+    clock = ManualClock(T0 + 10)
+    with ServiceThread(db, Config(market="lg"), market_key, clock, mosquitto.url) as svc:
+        assert main(["market", "loadgen", "--market", "lg", "--db", str(db), "--broker",
+                     mosquitto.url, "--parties", "300", "--json"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["tenders"] == 300 and result["intervals"] == [T0 + 300]
+        try:
+            wait_for(lambda: svc.market.counters["tender"] == 300, what="300 tenders")
+        except AssertionError:
+            raise AssertionError(dict(svc.market.counters))
