@@ -18,7 +18,7 @@ from . import auction, loadgen
 from . import ledger as L
 from .clock import ManualClock
 from .core import Config, Market
-from .store import open_db, transaction
+from .store import open_db
 
 T0 = 1_800_000_000 - 1_800_000_000 % 300
 

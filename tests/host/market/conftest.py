@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from micromarket import protocol as P
 from micromarket.market.store import open_db
 
 # market_helpers sits beside this file; with --import-mode=importlib it must be put on the path

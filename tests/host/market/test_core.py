@@ -1,6 +1,5 @@
 """The market core on a manual clock: ingest, refusals, clearing, awards, deliveries, ledger."""
 
-import cbor2
 import pytest
 
 from micromarket import protocol as P

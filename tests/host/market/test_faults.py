@@ -1,13 +1,12 @@
 """Kill -9 the market mid-interval and restart it; two neighbourhoods under one parent market."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 
-import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket import keys
 from micromarket import protocol as P
@@ -89,8 +88,7 @@ S1 = T0 + 300
 
 def test_two_neighbourhoods_under_one_parent(tmp_path, mosquitto):
     clock = ManualClock(T0 + 10)
-    keys_ = {m: __import__("cryptography.hazmat.primitives.asymmetric.ed25519",
-                           fromlist=["x"]).Ed25519PrivateKey.generate() for m in ("city", "n1", "n2")}
+    keys_ = {m: Ed25519PrivateKey.generate() for m in ("city", "n1", "n2")}
     pubs = {m: P.public_key_bytes(k) for m, k in keys_.items()}
     sellers = loadgen.make_parties(3, seed=21)          # PV in n1
     buyers = loadgen.make_parties(3, seed=22)           # loads in n2

@@ -1,8 +1,6 @@
 """The market service through a real Mosquitto: context, bad input, clearing, broker restart."""
 
-import cbor2
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket import protocol as P
 from micromarket.market import ledger as L
