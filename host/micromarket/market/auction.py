@@ -121,7 +121,7 @@ def find_price(demand: dict[int, int], supply: dict[int, int], floor: int, cap: 
     return Price(top, top, top + 1, BUY, top, S[-1])
 
 
-def _share(total: int, blocks: list[tuple[bytes, int, int]], awarded: list[int]) -> None:
+def share_pro_rata(total: int, blocks: list[tuple[bytes, int, int]], awarded: list[int]) -> None:
     """Split ``total`` Wh over marginal ``(ref, index, qty)`` blocks pro rata, largest remainder."""
     want = sum(q for _r, _i, q in blocks)
     if total >= want:
@@ -175,7 +175,7 @@ def clear(orders: Sequence[Order], floor: int, cap: int, grid: bool = True) -> C
         marginal.sort()
         touched = {i for _r, i, _q in marginal}
         before = sum(awarded[i] for i in touched)
-        _share(x.share, marginal, awarded)
+        share_pro_rata(x.share, marginal, awarded)
         extra = sum(awarded[i] for i in touched) - before
         if mside == SELL:
             sold += extra
@@ -186,7 +186,7 @@ def clear(orders: Sequence[Order], floor: int, cap: int, grid: bool = True) -> C
     if not grid:
         # what is left of each block goes up as the residual curve (parent market)
         for i, (_ref, side, steps) in enumerate(orders):
-            _residual(steps, awarded[i], res_sell if side else res_buy, descending=not side)
+            leftover(steps, awarded[i], res_sell if side else res_buy, descending=not side)
     return Clearing(price=x.price, awarded=awarded, bought=bought, sold=sold,
                     imported=max(0, bought - sold), exported=max(0, sold - bought),
                     levels=len(demand) + len(supply),
@@ -194,7 +194,7 @@ def clear(orders: Sequence[Order], floor: int, cap: int, grid: bool = True) -> C
                     residual_sell=sorted(res_sell.items()))
 
 
-def _residual(steps, got: int, book: dict[int, int], descending: bool) -> None:
+def leftover(steps, got: int, book: dict[int, int], descending: bool) -> None:
     """Add the unfilled part of an order's blocks to ``book``; fills go to the best limits first."""
     for p, q in sorted(steps, reverse=descending):
         take = min(q, got)

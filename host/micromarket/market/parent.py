@@ -38,7 +38,7 @@ def clear_local(market: Market, s: int, parent: str) -> bytes | None:
     book = []
     for (party, side), (ref, side_i, steps), got in zip(who, orders, result.awarded):
         rest: dict[int, int] = {}
-        auction._residual(steps, got, rest, descending=(side_i == auction.BUY))
+        auction.leftover(steps, got, rest, descending=(side_i == auction.BUY))
         book.append([party, side, ref, got, sorted(rest.items())])
     buy = compress(result.residual_buy, "buy")
     sell = compress(result.residual_sell, "sell")
@@ -124,7 +124,7 @@ def finish(market: Market, s: int) -> list[Outbound]:
             level = [(ref, i, q) for _l, ref, i, q in blocks[j:k]]
             want = sum(q for _r, _i, q in level)
             before = sum(shares[i] for _r, i, _q in level)
-            auction._share(min(left, want), sorted(level), shares)
+            auction.share_pro_rata(min(left, want), sorted(level), shares)
             left -= sum(shares[i] for _r, i, _q in level) - before
             j = k
         totals[side] = sum(shares[i] for i, b in enumerate(book) if b[1] == side)
