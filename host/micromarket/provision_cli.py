@@ -1,0 +1,112 @@
+"""``micromarket provision``: parse, call micromarket.provision, show progress and a summary table."""
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import keys as hostkeys
+from .errors import UsageError
+from .paths import state_home
+
+
+def default_registry() -> Path:
+    return state_home() / "market.db"
+
+
+def _read_psk(path: str | None) -> str:
+    if path is None:
+        return ""
+    try:
+        psk = Path(path).read_text().rstrip("\r\n")
+    except OSError as exc:
+        raise UsageError(f"cannot read the Wi-Fi key file {path}: {exc.strerror}", "give a readable file") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"the Wi-Fi key file {path} is not text", "write the passphrase as text") from exc
+    if not 8 <= len(psk) <= 63:
+        raise UsageError(f"the Wi-Fi key in {path} has {len(psk)} characters",
+                         "WPA2 passphrases have 8 to 63 characters")
+    return psk
+
+
+@click.command()
+@click.option("--port", "ports", multiple=True, help="serial port of a board; repeat for a batch")
+@click.option("--board", required=True, help="board definition of every device in the batch")
+@click.option("--role", required=True, help="role in the market: plug, meter, pv, battery, ...")
+@click.option("--personality", required=True, help="bidding personality, e.g. deferrable, thermostatic, pv")
+@click.option("--market", required=True, help="market id")
+@click.option("--site", default="", help="site or address label stored in the credential")
+@click.option("--wifi-ssid", default="", help="Wi-Fi network (virtual boards need none)")
+@click.option("--wifi-psk-file", default=None, help="file holding the Wi-Fi passphrase")
+@click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="host key directory (default: $MICROMARKET_HOME/keys)")
+@click.option("--passphrase-file", default=None, help="passphrase of the registrar key")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="market database holding the registry (default: $MICROMARKET_HOME/market.db)")
+@click.option("--force", is_flag=True, help="re-provision devices that are provisioned already (new key)")
+@click.option("--label-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="save a QR label (PNG and SVG) per device here")
+@click.option("--json", "as_json", is_flag=True)
+def cli(ports, board, role, personality, market, site, wifi_ssid, wifi_psk_file, keys_dir, passphrase_file,
+        registry, force, label_dir, as_json):
+    """Give devices their key and a registrar-signed enrollment, in parallel."""
+    from .boards import get_board
+    from .provision import STEPS, Plan, load_authority, provision_many
+
+    if not ports:
+        raise UsageError("no port given", "pass --port P (repeat it for a batch); see `micromarket devices`")
+    if wifi_psk_file and not wifi_ssid:
+        raise UsageError("--wifi-psk-file given without --wifi-ssid", "name the network with --wifi-ssid")
+    spec = get_board(board)
+    if wifi_ssid and wifi_psk_file is None and not spec.virtual:
+        raise UsageError("--wifi-ssid given without --wifi-psk-file", "put the passphrase in a file, owner-only")
+    plan = Plan(market=market, board=spec.name, role=role, personality=personality, wifi_ssid=wifi_ssid,
+                wifi_psk=_read_psk(wifi_psk_file), site=site, force=force, label_dir=label_dir)
+    auth = load_authority(keys_dir or hostkeys.default_dir(), hostkeys.read_passphrase(passphrase_file),
+                          registry or default_registry())
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.fields[port]}"), BarColumn(), TextColumn("{task.description}"),
+                  console=console, transient=True, disable=as_json) as bar:
+        tasks = {p: bar.add_task("waiting", total=len(STEPS), port=p) for p in ports}
+
+        def progress(port, done, total, what):
+            bar.update(tasks[port], completed=done, description=what)
+
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries only the result (--json)
+            outcomes = provision_many(list(ports), plan, auth, progress)
+    if as_json:
+        click.echo(json.dumps({"market": market, "devices": [o.as_dict() for o in outcomes]}))
+    else:
+        _summary(outcomes)
+    failed = [o for o in outcomes if o.status in ("failed", "refused")]
+    if failed:
+        first = failed[0]
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        raise _BatchError(f"{first.port}: {first.error}{more}")
+
+
+class _BatchError(UsageError):
+    """Some devices of the batch were not provisioned (the message carries the first one's reason)."""
+
+
+def _summary(outcomes) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for col in ("port", "status", "party", "note"):
+        table.add_column(col)
+    for o in outcomes:
+        note = o.error or (", ".join(o.labels) if o.labels else "")
+        if o.status == "done":
+            note = "provisioned earlier; skipped"
+        table.add_row(o.port, o.status, o.party or "-", note)
+    Console().print(table)
+    ok = sum(o.status in ("provisioned", "done") for o in outcomes)
+    click.echo(f"{ok} of {len(outcomes)} devices provisioned")
