@@ -81,17 +81,21 @@ def check_registry(path: Path) -> None:
     """Fail fast, before any device is touched, when the registry cannot be written."""
     from .market.store import open_db
 
+    path = Path(path)
+    if not path.exists():
+        try:
+            open_db(path).close()  # a new registry: nobody else can hold it yet
+        except MicromarketError as exc:
+            raise ProvisionError(f"cannot create the registry {path}: {exc}", "check the --registry path") from exc
+    conn = sqlite3.connect(path, timeout=1, isolation_level=None)
     try:
-        conn = open_db(path)
-    except MicromarketError as exc:
-        raise ProvisionError(f"cannot open the registry {path}: {exc}", "check the --registry path") from exc
-    try:
-        conn.execute("PRAGMA busy_timeout = 1000")
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         raise RegistryBusyError(f"the registry {path} is locked by another process ({exc})",
                                 "wait for it to finish, or stop the program holding it, then re-run") from exc
+    except sqlite3.DatabaseError as exc:
+        raise ProvisionError(f"{path} is not a registry ({exc})", "give the market's database with --registry") from exc
     finally:
         conn.close()
 

@@ -15,6 +15,7 @@ import pytest
 import serial
 
 from micromarket import keys, protocol as P, vboard
+from micromarket.errors import DeviceError
 from micromarket.market import registry
 from micromarket.market.store import open_db
 from micromarket.paths import FIRMWARE_DIR, ROOT
@@ -33,6 +34,13 @@ def _board(name, app=True):
     if STAND_IN and app:  # the crypto core is not in the tree yet: its RFC 8032 big-int twin signs
         shutil.copy(ROOT / "tests/firmware/identity_lib/ed25519.py", vb.fs / "lib" / "ed25519.py")
         shutil.copy(ROOT / "tools/bench/ed25519_bigint.py", vb.fs / "lib" / "ed25519_bigint.py")
+    for attempt in range(3):  # a board that has just started may still be booting on a loaded machine
+        try:
+            with connect(vb.port):
+                break
+        except DeviceError:
+            if attempt == 2:
+                raise
     return vb
 
 
@@ -168,7 +176,7 @@ def test_registry_locked_midway_leaves_device_unprovisioned(host):
         holder.execute("ROLLBACK")
         holder.close()
     try:
-        assert outcome.status == "failed" and outcome.step == "registry" and "locked" in outcome.error
+        assert outcome.status == "failed" and outcome.step == "registry" and "locked" in outcome.error, outcome
         st = device_status(vb.port)
         assert st["provisioned"] is False and st["pending"] is True  # the next run reuses the pending key
         again = provision.provision_port(vb.port, plan, auth)
