@@ -107,6 +107,9 @@ def write(port: str, chip: fwimage.Chip, offset: int, data: bytes, progress=None
     from esptool.util import FatalError
     import serial
 
+    from .bridge import open_port
+
+    open_port(port).close()  # missing, busy (another program holds its lock) or not permitted: say so now
     with _esptool_log(progress):
         try:
             esp = cmds.detect_chip(port, connect_attempts=3)
