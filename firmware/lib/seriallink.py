@@ -33,8 +33,9 @@ except ImportError:
         return crc ^ 0xFFFFFFFF
 
 
-class LinkError(OSError):
+class LinkDown(OSError):
     pass
+
 
 
 def frame(kind, body):
@@ -74,15 +75,18 @@ def parse(buf):
 
 
 class SerialLink:
-    def __init__(self, client_id, stream_in=None, stream_out=None, timeout_s=10):
+    """The link interface of lib/mqtt.py (connect, publish, subscribe, recv, pending, close)."""
+
+    def __init__(self, client_id, stream_in=None, stream_out=None):
         self.client_id = client_id
         self._in = stream_in or sys.stdin.buffer
         self._out = stream_out or sys.stdout.buffer
         self._reader = None
         self._buf = bytearray()
-        self._queue = []
-        self._timeout = timeout_s
+        self._queue = []      # received (topic, payload)
+        self._subs = []
         self.connected = False
+        self.connects = 0
 
     def _send(self, kind, obj):
         self._out.write(frame(kind, cbor.dumps(obj)))
@@ -91,8 +95,19 @@ class SerialLink:
         except AttributeError:
             pass
 
+    def _on_frame(self, kind, body):
+        if kind == 0x41:  # A: the bridge acknowledges us, or has (re)opened the port
+            if cbor.loads(body).get("ok"):
+                self.connected = True
+                self.connects += 1
+                for topic_filter in self._subs:
+                    self._send(0x53, topic_filter)
+        elif kind == 0x50:  # P: a message from a subscription
+            topic, payload, _retain = cbor.loads(body)
+            self._queue.append((topic, payload))
+
     async def _pump(self):
-        """Read what the line has and queue the frames; returns when at least one arrived.
+        """Read what the line has and handle the frames in it.
 
         A blocking stream's read(n) waits for all n bytes (the ESP32's stdin, a tty), so bytes are
         taken one at a time: the first when the stream is readable, the rest while poll says so.
@@ -103,55 +118,62 @@ class SerialLink:
             self._reader = asyncio.StreamReader(self._in)
             self._poll = select.poll()
             self._poll.register(self._in, select.POLLIN)
-        while not self._queue:
-            data = await self._reader.read(1)
+        data = await self._reader.read(1)
+        if not data:
+            self.connected = False
+            raise LinkDown("serial line closed")
+        self._buf.extend(data)
+        n = 0
+        while n < 512 and self._poll.poll(0):
+            data = self._in.read(1)
             if not data:
-                raise LinkError("serial line closed")
+                break
             self._buf.extend(data)
-            n = 0
-            while n < 512 and self._poll.poll(0):
-                data = self._in.read(1)
-                if not data:
-                    break
-                self._buf.extend(data)
-                n += 1
-            self._queue.extend(parse(self._buf))
+            n += 1
+        for kind, body in parse(self._buf):
+            self._on_frame(kind, body)
 
-    async def connect(self):
+    async def connect(self, wait_ms=0):
+        """Ask the bridge for the link; wait up to wait_ms for its answer. Never raises."""
         try:
             import micropython
 
-            micropython.kbd_intr(-1)
+            micropython.kbd_intr(-1)  # frames may carry 0x03
         except (ImportError, AttributeError):
             pass
-        self._send(ord("C"), {"id": self.client_id})
-        deadline = self._timeout
-        while True:
-            await asyncio.wait_for(self._pump(), deadline)
-            kind, body = self._queue.pop(0)
-            if kind == ord("A"):
-                if not cbor.loads(body).get("ok"):
-                    raise LinkError("bridge refused the connection")
-                self.connected = True
-                return
+        self._send(0x43, {"id": self.client_id})
+        if wait_ms:
+            try:
+                await asyncio.wait_for_ms(self._until_connected(), wait_ms)
+            except (asyncio.TimeoutError, OSError):
+                pass
+        return self.connected
 
-    async def publish(self, topic, payload, retain=False):
-        self._send(ord("P"), [topic, bytes(payload), bool(retain)])
+    async def _until_connected(self):
+        while not self.connected:
+            await self._pump()
+
+    async def publish(self, topic, payload, retain=False, qos=0):
+        if not self.connected:
+            raise LinkDown("no bridge")
+        self._send(0x50, [topic, bytes(payload), bool(retain)])
 
     async def subscribe(self, topic_filter):
-        self._send(ord("S"), topic_filter)
+        if topic_filter not in self._subs:
+            self._subs.append(topic_filter)
+        if self.connected:
+            self._send(0x53, topic_filter)
 
     async def recv(self):
-        """The next (topic, payload) from a subscription."""
-        while True:
-            if not self._queue:
-                await self._pump()
-            kind, body = self._queue.pop(0)
-            if kind == ord("P"):
-                topic, payload, _retain = cbor.loads(body)
-                return topic, payload
+        """The next (topic, payload) from a subscription; waits."""
+        while not self._queue:
+            await self._pump()
+        return self._queue.pop(0)
 
-    def close(self):
+    def pending(self):
+        return len(self._queue)
+
+    async def close(self):
         self.connected = False
         try:
             import micropython

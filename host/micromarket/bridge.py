@@ -132,6 +132,7 @@ class Bridge:
             with self._wlock:
                 self._ser = ser
             self.stats.opens += 1
+            self._write(SF.connack(True))  # a device already running learns that the bridge is (back) up
             return True
         return False
 

@@ -67,9 +67,10 @@ DEVICE = """
 import asyncio, seriallink
 async def main():
     link = seriallink.SerialLink(%(id)r)
-    await link.connect()
+    await link.subscribe('mm/t/award/%(id)s')  # remembered, sent once the bridge answers
+    while not await link.connect(wait_ms=2000):
+        pass
     print('device %(id)s connected')
-    await link.subscribe('mm/t/award/%(id)s')
     await link.publish('mm/t/tender/%(id)s', b'\\xfe\\x4d\\x03 tender')
     topic, payload = await link.recv()
     await link.publish('mm/t/echo/%(id)s', payload)
