@@ -1,0 +1,166 @@
+"""The device's MQTT 3.1.1 client on the unix port against a real Mosquitto: subscriptions,
+retained messages, QoS 0/1 both ways, keep-alive, last will, oversized packets, broker restart and
+late broker, reconnect with back-off."""
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from devproc import DeviceProcess, HostClient  # noqa: E402
+
+sys.path.pop(0)
+
+SCENARIO = Path(__file__).parent / "mqtt_scenario.py"
+
+
+def test_publish_subscribe_keepalive_will(mosquitto):
+    host = HostClient(mosquitto.port, ["t/out/#", "t/will"])
+    host.publish("t/retained", b"ctx-1", retain=True)
+    try:
+        with DeviceProcess(SCENARIO, "basic", mosquitto.port) as dev:
+            assert dev.expect("CONNECTED") == "CONNECTED True"
+            assert dev.expect("RECV") == "RECV t/retained ctx-1"
+            dev.expect("PUBACKED")
+            got = sorted([host.get()[:2], host.get()[:2]])
+            assert got == [("t/out/0", b"zero"), ("t/out/1", b"one")]
+            # 3.5 s idle with a 1 s keep-alive: the broker would have cut a silent client
+            assert dev.expect("IDLE") == "IDLE True 1 True"
+            dev.expect("WAITING")
+            host.publish("t/in/a", b"hello-qos1", qos=1)
+            host.publish("t/in/big", b"B" * 6000, qos=0)  # above max_packet: skipped
+            host.publish("t/in/b", b"qos0-msg", qos=0)
+            host.publish("t/in/c", b"x" * 4000, qos=1)  # just inside max_packet
+            assert dev.expect("RECV") == "RECV t/in/a 10 hello-qo"
+            assert dev.expect("RECV") == "RECV t/in/b 8 qos0-msg"
+            assert dev.expect("RECV") == "RECV t/in/c 4000 xxxxxxxx"
+            assert dev.expect("DROPPED") == "DROPPED 1 True"
+            dev.expect("READY-FOR-KILL")
+            assert host.messages.empty()
+            dev.kill()  # power cut: the broker publishes the last will
+            topic, payload, _ = host.get(timeout=10)
+            assert (topic, payload) == ("t/will", b"gone")
+    finally:
+        host.publish("t/retained", b"", retain=True)
+        host.close()
+
+
+def test_broker_restart_reconnects_and_resubscribes(fresh_mosquitto):
+    with DeviceProcess(SCENARIO, "restart", fresh_mosquitto.port) as dev:
+        assert dev.expect("UP") == "UP True 1"
+        fresh_mosquitto.stop()
+        assert dev.expect("DOWN-SEEN") == "DOWN-SEEN False"
+        assert dev.expect("LINKDOWN", timeout=10) == "LINKDOWN"
+        time.sleep(1.0)  # a few reconnect attempts against a closed port
+        fresh_mosquitto.start()
+        host = HostClient(fresh_mosquitto.port, ["t/out"])
+        try:
+            assert dev.expect("RECONNECTED", timeout=30) == "RECONNECTED True 2"
+            dev.expect("PUBACKED")
+            assert host.get()[:2] == ("t/out", b"after")
+            host.publish("t/r", b"renewed")  # reaches the device only if it resubscribed
+            assert dev.expect("RECV") == "RECV t/r renewed"
+            assert dev.expect("CLOSED") == "CLOSED False"
+            assert dev.wait() == 0
+        finally:
+            host.close()
+
+
+def test_broker_that_comes_up_late(fresh_mosquitto):
+    fresh_mosquitto.stop()
+    with DeviceProcess(SCENARIO, "unreachable", fresh_mosquitto.port) as dev:
+        assert dev.expect("CONNECTED") == "CONNECTED False"
+        dev.expect("LINKDOWN")
+        dev.expect("WAITING")
+        time.sleep(0.5)
+        fresh_mosquitto.start()
+        host = HostClient(fresh_mosquitto.port, ["t/late"])
+        host.publish("t/go", b"go", retain=True)
+        try:
+            assert dev.expect("RECONNECTED", timeout=30) == "RECONNECTED True"
+            dev.expect("PUBACKED")
+            assert host.get()[:2] == ("t/late", b"made it")
+            assert dev.wait() == 0
+        finally:
+            host.close()
+
+
+def test_silent_broker_is_given_up_after_one_and_a_half_keepalives():
+    """A 'broker' that acknowledges the CONNECT and then never answers a PINGREQ."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    accepted = []
+
+    def serve():
+        while len(accepted) < 2:
+            conn, _ = server.accept()
+            conn.recv(1024)
+            conn.sendall(b"\x20\x02\x00\x00")  # CONNACK, accepted
+            accepted.append(conn)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with DeviceProcess(SCENARIO, "silent", server.getsockname()[1]) as dev:
+            assert dev.expect("CONNECTED") == "CONNECTED True"
+            assert dev.expect("RECONNECTED") == "RECONNECTED True broker silent"
+            assert dev.wait() == 0
+    finally:
+        for conn in accepted:
+            conn.close()
+        server.close()
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap(mp):
+    out = mp("import mqtt, random\n"
+             "random.seed(1)\n"
+             "print([[mqtt.backoff_ms(a, 250, 30000) for a in range(12)] for _ in range(40)])\n")
+    runs = eval(out)
+    for delays in runs:
+        for attempt, d in enumerate(delays):
+            nominal = min(250 << attempt, 30000)
+            assert nominal // 2 <= d <= nominal
+    # jitter: the fleet does not retry in step
+    assert len({tuple(r) for r in runs}) > 30
+
+
+def paho_connect_bytes():
+    """The CONNECT paho sends for the same client id, keep-alive and will, caught by a socket."""
+    import socket
+
+    import paho.mqtt.client as paho
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="dev1",
+                        protocol=paho.MQTTv311)
+        c.will_set("mm/m/will", b"bye", qos=1, retain=True)
+        c.connect("127.0.0.1", server.getsockname()[1], keepalive=30)
+        conn, _ = server.accept()
+        c.loop_write()
+        conn.settimeout(5)
+        data = conn.recv(4096)
+        conn.close()
+        c.socket().close()
+        return data
+
+
+@pytest.mark.parametrize("pkt", ["connect", "publish"])
+def test_packets_match_paho_bytes(mp, pkt):
+    """The client's CONNECT and PUBLISH encodings are byte-identical to paho's."""
+    if pkt == "connect":
+        code = ("import mqtt\nprint(bytes(mqtt.connect_packet('dev1', 30, "
+                "('mm/m/will', b'bye', True, 1))).hex())")
+        want = paho_connect_bytes()
+    else:
+        code = ("import mqtt\nprint(bytes(mqtt.publish_packet('mm/m/tender/p01', b'\\x01' * 200,"
+                " True, 1, 7)).hex())")
+        # header 0x33, remaining length 2+15+2+200=219 -> varint 0xdb 0x01
+        want = bytes([0x33, 0xDB, 0x01, 0, 15]) + b"mm/m/tender/p01" + b"\x00\x07" + b"\x01" * 200
+    assert bytes.fromhex(mp(code).strip()) == want
