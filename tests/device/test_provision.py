@@ -4,7 +4,6 @@ the real registrar key, the market's registry and the device's own key generatio
 import json
 import os
 import pty
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,11 +17,7 @@ from micromarket import keys, protocol as P, vboard
 from micromarket.errors import DeviceError
 from micromarket.market import registry
 from micromarket.market.store import open_db
-from micromarket.paths import FIRMWARE_DIR, ROOT
 from micromarket.target import connect
-
-STAND_IN = not (FIRMWARE_DIR / "lib" / "ed25519.py").exists()
-
 
 def _board(name, app=True):
     for f in (vboard.stop, vboard.remove):
@@ -31,9 +26,6 @@ def _board(name, app=True):
         except Exception:
             pass
     vb = vboard.start(name, board="virtual-plug", app=app)
-    if STAND_IN and app:  # the crypto core is not in the tree yet: its RFC 8032 big-int twin signs
-        shutil.copy(ROOT / "tests/firmware/identity_lib/ed25519.py", vb.fs / "lib" / "ed25519.py")
-        shutil.copy(ROOT / "tools/bench/ed25519_bigint.py", vb.fs / "lib" / "ed25519_bigint.py")
     for attempt in range(3):  # a board that has just started may still be booting on a loaded machine
         try:
             with connect(vb.port):

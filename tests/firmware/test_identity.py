@@ -8,11 +8,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket import keys, protocol as P
 from micromarket import upy
-from micromarket.paths import FIRMWARE_DIR, ROOT
+from micromarket.paths import FIRMWARE_DIR
 
 LIBS = [FIRMWARE_DIR / "lib"]
-if not (FIRMWARE_DIR / "lib" / "ed25519.py").exists():  # until the crypto core lands
-    LIBS += [ROOT / "tests" / "firmware" / "identity_lib", ROOT / "tools" / "bench"]
 
 
 def device(cwd, expr):
