@@ -10,9 +10,10 @@ Shapes (plain dicts, so they cost little heap and cross into CPython unchanged):
 - ``params``: the personality's fixed settings from the device config, e.g. ``{"power_w": 2000}``.
 - ``state``: what changes between intervals (energy done, temperature, state of charge). The
   functions never mutate it; ``advance`` returns a new dict.
-- ``market``: the parts of the MarketContext a personality needs,
-  ``{"start": unix s, "length": s, "floor": ucr/kWh, "cap": ucr/kWh}`` (floor = grid feed-in,
-  cap = retail tariff; the grid is the counterparty of last resort at both).
+- ``market``: the verified MarketContext payload itself (protocol/README.md); a personality
+  reads ``start`` (the interval it bids for, unix s), ``interval`` (its length, s), ``floor``
+  and ``cap`` (grid feed-in and retail prices, ucr/kWh: the grid is the counterparty of last
+  resort at both) and, if present, ``qmax`` (the most Wh one tender may offer).
 - ``forecast``: optional hints for the interval, any of ``"price"`` (expected clearing price,
   ucr/kWh), ``"mean"`` (expected mean price of the day), ``"load_wh"``, ``"pv_wh"``,
   ``"temp_out_mc"`` (outdoor temperature in milli-degrees Celsius).
@@ -22,9 +23,9 @@ Every personality is a row of the table ``KINDS``: ``tender``, ``dispatch``, ``i
 ``dispatch``, ``island`` and ``advance``.
 
 A tender is ``(side, curve)`` with side ``"buy"`` or ``"sell"`` and curve a list of
-``[price ucr/kWh, quantity Wh]`` steps, each step an increment of quantity offered at that limit
-price; buy steps come in falling price order, sell steps in rising price order; quantities are
-positive. ``None`` means no tender this interval.
+``[price ucr/kWh, quantity Wh]`` steps as the protocol defines them: each step an increment of
+quantity at that limit price, buy prices strictly falling, sell prices strictly rising, every
+quantity at least 1 Wh, the total at most ``qmax``. ``None`` means no tender this interval.
 """
 
 _PM = 1000  # per-mille
@@ -45,14 +46,25 @@ def _between(market, per_mille):
     return lo + (market["cap"] - lo) * _clamp(per_mille, 0, _PM) // _PM
 
 
-def _curve(steps):
-    """Drop empty steps; None if nothing is left."""
-    out = [[p, q] for p, q in steps if q > 0]
+def _curve(steps, qmax):
+    """Steps in order with empty ones dropped, equal prices merged, the total cut to ``qmax``."""
+    out = []
+    left = qmax
+    for p, q in steps:
+        if left is not None:
+            q = q if q < left else left
+            left -= q
+        if q <= 0:
+            continue
+        if out and out[-1][0] == p:
+            out[-1][1] += q
+        else:
+            out.append([p, q])
     return out or None
 
 
-def _tender(side, steps):
-    curve = _curve(steps)
+def _tender(side, steps, market):
+    curve = _curve(steps, market.get("qmax"))
     return (side, curve) if curve else None
 
 
@@ -61,12 +73,12 @@ def _tender(side, steps):
 def _fixed_wh(params, market, forecast):
     wh = (forecast or {}).get("load_wh")
     if wh is None:
-        wh = interval_wh(params["power_w"], market["length"])
+        wh = interval_wh(params["power_w"], market["interval"])
     return wh
 
 
 def fixed_tender(params, state, market, forecast):
-    return _tender("buy", [[market["cap"], _fixed_wh(params, market, forecast)]])
+    return _tender("buy", [[market["cap"], _fixed_wh(params, market, forecast)]], market)
 
 
 def fixed_dispatch(params, state, market, forecast, award_wh, side):
@@ -99,7 +111,7 @@ def deferrable_init(params, now):
 def _deferrable_need(params, state, market):
     """(remaining Wh, Wh this interval can take, Wh that cannot wait, intervals left)."""
     remaining = params["energy_wh"] - state.get("done_wh", 0)
-    length = market["length"]
+    length = market["interval"]
     full = interval_wh(params["power_w"], length)
     left = (state["deadline"] - market["start"]) // length
     if remaining <= 0 or left <= 0 or full <= 0:
@@ -115,11 +127,11 @@ def deferrable_tender(params, state, market, forecast):
     if can <= 0:
         return None
     # urgency: the share of the remaining time at full power that the job still needs
-    urgency = remaining * _PM // (left * interval_wh(params["power_w"], market["length"]))
+    urgency = remaining * _PM // (left * interval_wh(params["power_w"], market["interval"]))
     half = (can - must) // 2
     return _tender("buy", [[market["cap"], must],
                            [_between(market, urgency), half],
-                           [_between(market, urgency // 2), can - must - half]])
+                           [_between(market, urgency // 2), can - must - half]], market)
 
 
 def deferrable_dispatch(params, state, market, forecast, award_wh, side):
@@ -137,7 +149,7 @@ def deferrable_island(params, state, market, forecast):
 def deferrable_advance(params, state, market, forecast, wh):
     new = dict(state)
     new["done_wh"] = state.get("done_wh", 0) + (wh if wh > 0 else 0)
-    end = market["start"] + market["length"]
+    end = market["start"] + market["interval"]
     if end >= state["deadline"]:
         new["done_wh"] = 0
         new["deadline"] = state["deadline"] + params.get("period_s", 86400)
@@ -153,7 +165,7 @@ def deferrable_advance(params, state, market, forecast, wh):
 def thermal_step(params, temp_mc, market, forecast, wh):
     """The simple thermal model: one interval of leakage toward outdoors plus the appliance."""
     out = (forecast or {}).get("temp_out_mc", params.get("temp_out_mc", 10000))
-    leak = (out - temp_mc) * params["loss_pm_h"] * market["length"] // (_PM * 3600)
+    leak = (out - temp_mc) * params["loss_pm_h"] * market["interval"] // (_PM * 3600)
     move = wh * params["gain_mc_wh"]
     if params.get("mode", "heat") == "cool":
         move = -move
@@ -162,7 +174,7 @@ def thermal_step(params, temp_mc, market, forecast, wh):
 
 def _thermo_need(params, state, market, forecast):
     """(Wh this interval can take, Wh needed to stay in the band, discomfort per-mille)."""
-    full = interval_wh(params["power_w"], market["length"])
+    full = interval_wh(params["power_w"], market["interval"])
     lo, hi = params["lo_mc"], params["hi_mc"]
     idle = thermal_step(params, state["temp_mc"], market, forecast, 0)
     cool = params.get("mode", "heat") == "cool"
@@ -181,7 +193,7 @@ def thermo_tender(params, state, market, forecast):
     if discomfort <= 0 and must <= 0:
         return None
     return _tender("buy", [[market["cap"], must],
-                           [_between(market, discomfort), full - must]])
+                           [_between(market, discomfort), full - must]], market)
 
 
 def thermo_dispatch(params, state, market, forecast, award_wh, side):
@@ -209,13 +221,13 @@ def thermo_advance(params, state, market, forecast, wh):
 def _pv_wh(params, market, forecast):
     wh = (forecast or {}).get("pv_wh")
     if wh is None:
-        wh = interval_wh(params.get("peak_w", 0), market["length"]) // 2
+        wh = interval_wh(params.get("peak_w", 0), market["interval"]) // 2
     return wh if wh > 0 else 0
 
 
 def pv_tender(params, state, market, forecast):
     wh = _pv_wh(params, market, forecast)
-    return _tender("sell", [[_between(market, params.get("margin_pm", 20)), wh]])
+    return _tender("sell", [[_between(market, params.get("margin_pm", 20)), wh]], market)
 
 
 def pv_dispatch(params, state, market, forecast, award_wh, side):
@@ -254,7 +266,7 @@ def _battery_room(params, state, market):
     """(Wh it can take in, Wh it can give out) this interval."""
     cap = params["capacity_wh"]
     soc = state["soc_wh"]
-    full = interval_wh(params["power_w"], market["length"])
+    full = interval_wh(params["power_w"], market["interval"])
     eff = params.get("eff_pm", 900)
     room = (cap * params.get("soc_max_pm", 950) // _PM - soc) * _PM // eff
     avail = soc - cap * params.get("soc_min_pm", 100) // _PM
@@ -275,8 +287,8 @@ def battery_tender(params, state, market, forecast):
     else:
         return None
     if charge:
-        return _tender("buy", [[buy, room]])
-    return _tender("sell", [[sell, avail]])
+        return _tender("buy", [[buy, room]], market)
+    return _tender("sell", [[sell, avail]], market)
 
 
 def battery_dispatch(params, state, market, forecast, award_wh, side):

@@ -17,7 +17,8 @@ sys.path.pop(0)
 
 HERE = __import__("pathlib").Path(__file__).parent
 DAY0 = 1_767_225_600  # 2026-01-01T00:00:00Z
-MARKET = {"start": DAY0 + 8 * 3600, "length": 900, "floor": 80_000, "cap": 300_000}
+MARKET = {"type": "context", "v": 1, "market": "m1", "start": DAY0 + 8 * 3600, "interval": 900,
+          "gate": 60, "floor": 80_000, "cap": 300_000, "qmax": 100_000}
 
 PARAMS = {
     "fixed": {"power_w": 400},
@@ -42,7 +43,8 @@ def random_cases(n, seed=6):
         kind = rnd.choice(sorted(PARAMS))
         params = dict(PARAMS[kind])
         start = DAY0 + rnd.randrange(96) * 900
-        market = market_at(start, floor=rnd.randrange(0, 150_000), cap=rnd.randrange(150_000, 500_000))
+        market = market_at(start, floor=rnd.randrange(0, 150_000), cap=rnd.randrange(150_000, 500_000),
+                           qmax=rnd.choice([100_000, 300, 1]))
         forecast = rnd.choice([None, {}, {"price": rnd.randrange(0, 400_000),
                                           "mean": rnd.randrange(50_000, 300_000),
                                           "pv_wh": rnd.randrange(-5, 1200),
@@ -95,28 +97,37 @@ def test_same_results_on_cpython_and_unix_port():
     assert None in tenders
 
 
-def assert_curve_shape(tender, floor, cap):
+def assert_curve_shape(tender, market):
+    """The protocol's rules: 1..16 steps, prices in bounds and strictly monotone, q >= 1,
+    total at most qmax."""
     side, curve = tender
     assert side in ("buy", "sell")
+    assert 1 <= len(curve) <= 16
     prices = [p for p, _ in curve]
-    assert all(isinstance(p, int) and isinstance(q, int) and q > 0 for p, q in curve)
-    assert all(floor <= p <= cap for p in prices)
-    assert prices == sorted(prices, reverse=(side == "buy"))
+    assert all(isinstance(p, int) and isinstance(q, int) and q >= 1 for p, q in curve)
+    assert all(market["floor"] <= p <= market["cap"] for p in prices)
+    assert prices == sorted(set(prices), reverse=(side == "buy"))
+    assert sum(q for _, q in curve) <= market["qmax"]
 
 
 def test_every_tender_is_a_well_formed_curve():
+    shaped = 0
     for case in random_cases(2000, seed=7):
         if case[0] != "tender":
             continue
         out = P.tender(*case[1:6])
         if out is not None:
-            assert_curve_shape(out, case[4]["floor"], case[4]["cap"])
+            assert_curve_shape(out, case[4])
+            shaped += 1
+    assert shaped > 300
 
 
 def test_fixed_load_is_a_price_taker():
     side, curve = P.tender("fixed", PARAMS["fixed"], {}, MARKET, None)
     assert (side, curve) == ("buy", [[MARKET["cap"], 100]])  # 400 W for 15 min
     assert P.tender("fixed", PARAMS["fixed"], {}, MARKET, {"load_wh": 37})[1] == [[300_000, 37]]
+    # the market's qmax bounds any tender
+    assert P.tender("fixed", PARAMS["fixed"], {}, dict(MARKET, qmax=60), None)[1] == [[300_000, 60]]
 
 
 def test_deferrable_willingness_to_pay_rises_toward_the_deadline():
