@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import protocol as P
-from .errors import DeviceError, MicromarketError, UsageError
+from .errors import MicromarketError, UsageError
 
 STEPS = ("connect", "status", "key", "challenge", "config", "registry", "enroll", "label")
 DEVICE_CONFIG = "config/device.json"
