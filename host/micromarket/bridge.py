@@ -40,9 +40,9 @@ def open_port(port: str, baud: int = 115200) -> serial.Serial:
     try:
         return serial.Serial(port, baud, timeout=0.1, exclusive=True)
     except (serial.SerialException, OSError) as exc:
-        from .target import _port_error
+        from .target import port_error
 
-        raise _port_error(port, exc) from exc
+        raise port_error(port, exc) from exc
 
 
 class Bridge:

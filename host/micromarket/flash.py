@@ -114,9 +114,9 @@ def write(port: str, chip: fwimage.Chip, offset: int, data: bytes, progress=None
         try:
             esp = cmds.detect_chip(port, connect_attempts=3)
         except serial.SerialException as exc:
-            from .target import _port_error
+            from .target import port_error
 
-            raise _port_error(port, exc) from exc
+            raise port_error(port, exc) from exc
         except (FatalError, OSError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DeviceError(f"no ESP chip answered on {port} ({first})",

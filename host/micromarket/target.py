@@ -32,12 +32,12 @@ def open_transport(port: str) -> SerialTransport:
         # a read timeout, so that a port where nothing answers fails instead of blocking forever
         return SerialTransport(port, baudrate=115200, timeout=1)
     except serial.SerialException as exc:
-        raise _port_error(port, exc) from exc
+        raise port_error(port, exc) from exc
     except TransportError as exc:
-        raise _port_error(port, exc.__context__ or exc) from exc
+        raise port_error(port, exc.__context__ or exc) from exc
 
 
-def _port_error(port: str, exc: BaseException) -> DeviceError:
+def port_error(port: str, exc: BaseException) -> DeviceError:
     err = getattr(exc, "errno", None)
     text = str(exc)
     if err == errno.ENOENT or "No such file" in text:
@@ -60,15 +60,19 @@ class Target:
         self.transport = transport
         self.vboard = vboard
 
-    def enter(self) -> "Target":
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it saw
-                self.transport.enter_raw_repl(soft_reset=False, timeout_overall=5)
-        except (TransportError, OSError, serial.SerialException) as exc:
-            self.transport.close()
-            raise DeviceError(f"no MicroPython REPL answered on {self.port}",
-                              "flash MicroPython first (`micromarket flash`), or press reset") from exc
-        return self
+    def enter(self, attempts: int = 4) -> "Target":
+        """Interrupt the running app and enter the raw REPL; a board still booting gets retries."""
+        last = None
+        for _ in range(attempts):
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it saw
+                    self.transport.enter_raw_repl(soft_reset=False, timeout_overall=2)
+                return self
+            except (TransportError, OSError, serial.SerialException) as exc:
+                last = exc
+        self.transport.close()
+        raise DeviceError(f"no MicroPython REPL answered on {self.port}",
+                          "flash MicroPython first (`micromarket flash`), or press reset") from last
 
     def exec(self, code: str, timeout: float = 30) -> str:
         """Run ``code`` on the board; return what it printed. Raises DeviceExecError on its exception."""
