@@ -1,0 +1,277 @@
+# The bidding agent: one loop per delivery interval, physics and price policy from
+# personalities.py, messages from wire.py, the link (mqtt.py or seriallink.py) and the clock
+# injected.
+#
+# Per interval s (length L, gate closure G before it, both from the market's signed context):
+#   - halfway through the interval before it, the tender for s: the personality's curve, signed
+#     with a fresh sequence number, sent once the queue of unsent deliveries is empty (sequence
+#     numbers reach the market in order);
+#   - the award for s is acted on only if the market key verifies it and it names the hash of our
+#     own tender for s;
+#   - at s: the relay (or a battery's setpoint) follows the award, or the personality's island
+#     policy when there is none (no broker, no context, no award in time), and switches off once
+#     the planned energy is through;
+#   - at s + L: the meter's energy in the interval becomes a signed delivery, queued in the store
+#     first and uploaded (QoS 1) whenever the link is up: nothing is lost while offline;
+#   - the personality state and the meter counters are saved once per interval.
+import gc
+
+import personalities as P
+import wire
+
+_SLICE_MS = 100  # the longest wall-clock nap: the loop notices contexts, awards and the link
+
+
+def _ms_until(clock, t):
+    f = getattr(clock, "ms_until", None)
+    if f is not None:
+        return f(t)
+    left = t - clock.unix()
+    return left * 1000 if left > 0 else 0
+
+
+class Agent:
+    def __init__(self, board, link, store, key, party, cfg, clock=None, log=None):
+        self.board, self.link, self.store = board, link, store
+        self.key, self.party = key, party
+        self.market = cfg["market"]
+        self.market_key = cfg["market_key"]
+        self.kind = cfg["personality"]
+        self.params = cfg["params"]
+        self.clock = clock or board.clock
+        self.log = log or (lambda *a: None)
+        self.length = cfg.get("interval", 900)  # until a context says otherwise
+        self.ctx = None
+        self.tenders = {}  # interval -> (tender hash, side), or None for "no tender"
+        self.awards = {}  # interval -> (award payload, award hash)
+        self.stats = {"tenders": 0, "awards": 0, "acted": 0, "island": 0, "refused": 0,
+                      "deliveries": 0, "uploaded": 0, "receipts": 0, "errors": 0}
+        self.balance = None
+        self.heap_peak = 0  # the most heap in use (garbage included) seen by the loop
+        saved = store.get_json("agent") or {}
+        now = self.clock.unix()
+        self.state = saved.get("state") or P.initial_state(self.kind, self.params, now)
+        self.forecast = saved.get("fc") or {}
+        if "imp" in saved:
+            board.meter.restore(saved["imp"], saved["exp"])
+        self._plan = 0
+        self._off_at = None
+        self._applied = False
+        self._connects = -1
+        self._topics = {"context": self._on_context, "award": self._on_award,
+                        "clearing": self._on_clearing, "receipt": self._on_receipt,
+                        "error": self._on_error}
+
+    # --- messages from the market -------------------------------------------------------------
+
+    async def _receive(self):
+        while True:
+            topic, data = await self.link.recv()
+            parts = topic.split("/")
+            handler = self._topics.get(parts[2]) if len(parts) > 2 else None
+            if handler is None:
+                continue
+            try:
+                handler(data)
+            except ValueError as exc:  # WireError and anything malformed under it
+                self.stats["refused"] += 1
+                self.log("refused:", exc)
+
+    def _on_context(self, data):
+        ctx = wire.check_context(self.market_key, self.market, data)
+        if self.ctx is None or ctx["issued"] >= self.ctx["issued"]:
+            if self.ctx is None and abs(ctx["issued"] - self.clock.unix()) > 60:
+                self.clock.set(ctx["issued"])  # a board without a clock learns it here
+            self.ctx = ctx
+            self.length = ctx["interval"]
+
+    def _on_award(self, data):
+        award = wire.check_award(self.market_key, self.market, data, self.party)
+        mine = self.tenders.get(award["interval"])
+        if mine is None or mine[0] != award["tender"] or mine[1] != award["side"]:
+            raise wire.WireError("award: does not answer our tender for %d" % award["interval"])
+        self.awards[award["interval"]] = (award, wire.cose.message_hash(data))
+        self.stats["awards"] += 1
+
+    def _on_clearing(self, data):
+        c = wire.check_clearing(self.market_key, self.market, data)
+        fc = self.forecast
+        fc["price"] = c["price"]
+        fc["mean"] = c["price"] if "mean" not in fc else (fc["mean"] * 7 + c["price"]) // 8
+
+    def _on_receipt(self, data):
+        r = wire._open(self.market_key, self.market, data, "receipt")
+        if r.get("party") == self.party:
+            self.balance = r.get("balance")
+            self.stats["receipts"] += 1
+
+    def _on_error(self, data):
+        e = wire._open(self.market_key, self.market, data, "error")
+        self.stats["errors"] += 1
+        self.log("market error", e.get("code"), e.get("reason"))
+
+    # --- the interval's steps -----------------------------------------------------------------
+
+    def _view(self, s):
+        """The context as the personalities read it, for interval ``s``."""
+        if self.ctx is None:
+            return {"start": s, "interval": self.length, "floor": 0, "cap": 0}
+        v = dict(self.ctx)
+        v["start"] = s
+        return v
+
+    def _begin(self, s):
+        """Interval ``s`` starts: count from here, and act on its award or the island policy."""
+        self.board.meter.poll()
+        self._imp0, self._exp0 = self.board.meter.counters()
+        self._applied = False
+        self._dispatch(s, s)
+
+    def _dispatch(self, s, now):
+        got = self.awards.get(s)
+        view = self._view(s)
+        if got is not None:
+            a = got[0]
+            wh = P.dispatch(self.kind, self.params, self.state, view, self.forecast, a["wh"],
+                            a["side"])
+            self._applied = True
+            self.stats["acted"] += 1
+        else:
+            wh = P.island(self.kind, self.params, self.state, view, self.forecast)
+        self._plan = wh
+        power = self.params.get("power_w")
+        left = s + self.length - now
+        run = abs(wh) * 3600 // power if power else left
+        self._off_at = now + run if run < left else None
+        meter = self.board.meter
+        if hasattr(meter, "set_power") and self.kind == "battery":
+            meter.set_power((power if wh > 0 else -power) if wh and power else 0)
+        self.board.set_relay(wh != 0)
+
+    def _switch_off(self):
+        self._off_at = None
+        meter = self.board.meter
+        if hasattr(meter, "set_power") and self.kind == "battery":
+            meter.set_power(0)
+        if self.kind != "pv":
+            self.board.set_relay(False)
+
+    def _finish(self, s):
+        """Interval ``s`` has ended: sign its delivery, queue it, move the personality on."""
+        meter = self.board.meter
+        meter.poll()
+        imp, exp = meter.counters()
+        d_imp, d_exp = imp - self._imp0, exp - self._exp0
+        got = self.awards.pop(s, None)
+        if got is not None:
+            side, award_hash = got[0]["side"], got[1]
+        else:
+            side, award_hash = ("sell" if d_exp > d_imp else "buy"), None
+            if not self._applied:
+                self.stats["island"] += 1
+        wh, counter = (d_imp, imp) if side == "buy" else (d_exp, exp)
+        msg = wire.delivery(self.key, self.market, self.party, self.store.next_seq(), s, side,
+                            wh, counter, award_hash)
+        self.store.push(msg)
+        self.stats["deliveries"] += 1
+        self.state = P.advance(self.kind, self.params, self.state, self._view(s), self.forecast,
+                               d_imp - d_exp)
+        self.forecast["load_wh"] = d_imp
+        self.forecast["pv_wh"] = d_exp
+        self.store.put_json("agent", {"state": self.state, "imp": imp, "exp": exp,
+                                      "fc": self.forecast})
+        for k in [k for k in self.tenders if k <= s]:
+            del self.tenders[k]
+        for k in [k for k in self.awards if k < s]:
+            del self.awards[k]
+
+    async def _flush(self):
+        """Upload the queued deliveries, oldest first; stop at the first failure."""
+        topic = None
+        while self.link.connected and len(self.store):
+            if topic is None:
+                topic = wire.topic(self.market, "delivery", self.party)
+            qid = self.store.queued()[0]
+            try:
+                await self.link.publish(topic, self.store.read(qid), qos=1)
+            except OSError:
+                return False
+            self.store.remove(qid)
+            self.stats["uploaded"] += 1
+        return not len(self.store)
+
+    async def _tender(self, now):
+        ctx = self.ctx
+        if ctx is None or not self.link.connected:
+            return
+        n = self.length
+        b = (now + ctx["gate"]) // n * n + n  # the interval whose gate is still open
+        if b in self.tenders or now < b - n - n // 2:
+            return
+        if not await self._flush():
+            return
+        out = P.tender(self.kind, self.params, self.state, self._view(b), self.forecast)
+        if out is None:
+            self.tenders[b] = None
+            return
+        side, curve = out
+        msg = wire.tender(self.key, self.market, self.party, self.store.next_seq(), b, side,
+                          curve, b)
+        try:
+            await self.link.publish(wire.topic(self.market, "tender", self.party), msg, qos=1)
+        except OSError:
+            return  # the link dropped: the next pass tries again with a new sequence number
+        self.tenders[b] = (wire.cose.message_hash(msg), side)
+        self.stats["tenders"] += 1
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    async def _subscribe(self):
+        for kind in ("context", "clearing"):
+            await self.link.subscribe(wire.topic(self.market, kind))
+        for kind in ("award", "receipt", "error"):
+            await self.link.subscribe(wire.topic(self.market, kind, self.party))
+
+    async def run(self, intervals=None, on_interval=None):
+        """Trade ``intervals`` intervals (for ever if None); ``on_interval(agent, s)`` is called
+        after each one (tests and the heap report use it)."""
+        import asyncio
+
+        await self._subscribe()
+        await self.link.connect()
+        rx = asyncio.create_task(self._receive())
+        try:
+            now = self.clock.unix()
+            s = now - now % self.length
+            self._begin(s)
+            done = 0
+            while intervals is None or done < intervals:
+                end = s + self.length
+                while True:
+                    used = gc.mem_alloc()
+                    if used > self.heap_peak:
+                        self.heap_peak = used
+                    now = self.clock.unix()
+                    if now >= end:
+                        break
+                    if self._off_at is not None and now >= self._off_at:
+                        self._switch_off()
+                    if not self._applied and s in self.awards:
+                        self._dispatch(s, now)  # the award came after the interval began
+                    if self.link.connected:
+                        if self.link.connects != self._connects:
+                            self._connects = self.link.connects
+                            await self._flush()
+                        await self._tender(now)
+                    nap = _ms_until(self.clock, end if self._off_at is None else self._off_at)
+                    await asyncio.sleep_ms(nap if nap < _SLICE_MS else _SLICE_MS)
+                self._finish(s)
+                done += 1
+                s = end if end % self.length == 0 else end - end % self.length
+                self._begin(s)
+                await self._flush()
+                gc.collect()
+                if on_interval is not None:
+                    on_interval(self, s)
+        finally:
+            rx.cancel()

@@ -1,0 +1,116 @@
+"""The issue's limit: on the unix port with a classic ESP32's heap (110 KB, from the board file),
+the firmware's agent trades a simulated 24 h of 15-minute intervals against a real broker and a
+market that signs its contexts and awards, with no growth of the heap between intervals.
+
+The firmware runs as deployed to a virtual board: every module compiled with mpy-cross."""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from micromarket import boards
+from micromarket import protocol as P
+from micromarket.paths import FIRMWARE_DIR, tool
+
+sys.path.insert(0, str(Path(__file__).parent))
+from agent_device import make_device  # noqa: E402
+from devproc import DeviceProcess  # noqa: E402
+from scripted_market import ScriptedMarket  # noqa: E402
+
+sys.path.pop(0)
+
+HERE = Path(__file__).parent
+DAY = 86400
+SPEED = 1440  # a day in a minute: 15 simulated minutes are 0.625 s of wall time
+
+
+@pytest.fixture(scope="session")
+def mpy_lib(tmp_path_factory):
+    """firmware/lib compiled for the unix port, as `micromarket deploy` puts it on a vboard."""
+    out = tmp_path_factory.mktemp("mpylib")
+    for src in (FIRMWARE_DIR / "lib").glob("*.py"):
+        subprocess.run([tool("mpy-cross"), "-march=x64", "-o", str(out / (src.stem + ".mpy")),
+                        str(src)], check=True)
+    return out
+
+
+def day_anchor():
+    """Midnight UTC of today: the simulated day starts there and runs SPEED times faster."""
+    import time
+
+    return int(time.time()) // DAY * DAY
+
+
+def parse_heap(lines):
+    rows = []
+    for line in lines:
+        if line.startswith("HEAP"):
+            _, s, alloc, free, peak, *_ = line.split()
+            rows.append((int(s), int(alloc), int(free), int(peak)))
+    return rows
+
+
+def test_a_day_of_trading_in_an_esp32_heap(tmp_path, mosquitto, mpy_lib):
+    board = boards.get_board("virtual-battery")
+    heap = board.config["heap"]
+    assert heap == 110 * 1024
+    import time
+
+    # the simulated clock starts at real time: pick an anchor so the day begins now-ish
+    anchor = int(time.time())
+    market = ScriptedMarket(mosquitto.port, {}, speed=SPEED, anchor=anchor)
+    party, public = make_device(tmp_path, board="virtual-battery", market_key=market.public,
+                                port=mosquitto.port, speed=SPEED, anchor=anchor)
+    market.parties[party] = public
+    market.start()
+    intervals = 96
+    try:
+        with DeviceProcess(HERE / "agent_day.py", intervals, heap=os.environ.get("MM_HEAP", str(heap)), cwd=tmp_path,
+                           lib_dirs=[mpy_lib]) as dev:
+            done = dev.expect("DONE", timeout=intervals * 0.625 * 2 + 30)
+            assert dev.wait() == 0
+    finally:
+        market.stop()
+    rows = parse_heap(dev.seen)
+    assert len(rows) == intervals
+    stats = dict(kv.split("=") for kv in done.split()[1:])
+    # every interval delivered once, in order, signed, the awarded ones naming their award
+    got = market.deliveries[party]
+    assert len(got) == intervals, stats
+    starts = [d.interval for _, d in got]
+    assert starts == sorted(set(starts)) and starts[-1] - starts[0] == (intervals - 1) * 900
+    seqs = market.seqs[party]
+    assert seqs == sorted(set(seqs))  # strictly increasing across tenders and deliveries
+    named = [d for _, d in got if d.award is not None]
+    for d in named:
+        assert market.awards[(party, d.interval)][0] == d.award
+    print("\n" + done)
+    # every award it got was acted on and named by its delivery; the battery sits out the
+    # intervals whose expected price lies between its buy and sell limits (no tender)
+    tendered = [b for (p, b) in market.tenders if p == party]
+    assert int(stats["tenders"]) == len(tendered) >= intervals // 3
+    # (the award of the interval after the last one may already be in hand and acted on)
+    assert int(stats["awards"]) == int(stats["acted"]) >= len(named) >= int(stats["acted"]) - 1
+    assert len(named) >= len(tendered) - 3
+    assert int(stats["refused"]) == 0
+    assert int(stats["uploaded"]) == intervals and market.refused == []
+    # the battery bought low and sold high: both sides were awarded and delivered
+    sides = {d.side for d in named if d.wh > 0}
+    assert sides == {"buy", "sell"}
+    # no growth of the heap between intervals: the live heap after a collection in the second
+    # half of the day is no larger than the largest of the first half (after warm-up)
+    live = [r[1] for r in rows]
+    first, second = live[4:48], live[48:]
+    assert max(second) <= max(first), (max(first), max(second))
+    report = {"board": board.name, "heap_bytes": heap, "intervals": intervals,
+              "live_after_gc_min": min(live[4:]), "live_after_gc_max": max(live[4:]),
+              "live_after_gc_median": int(statistics.median(live[4:])),
+              "free_after_gc_min": min(r[2] for r in rows[4:]),
+              "peak_in_use_incl_garbage": max(r[3] for r in rows)}
+    (tmp_path / "heap.json").write_text(json.dumps(report))
+    print("\nheap report:", json.dumps(report))
