@@ -13,6 +13,7 @@
 # A board is "ready" when it has a board config, a device config naming a market and its key,
 # and an identity; otherwise main.py leaves it at the REPL for provisioning.
 import json
+import sys
 
 _DEVICE = "config/device.json"
 _AGENT = "config/agent.json"
@@ -96,6 +97,8 @@ def build(cfg, log=print):
     clock = simclock.from_config(cfg)
     board = hal.open_board(cfg["board"], clock=clock)
     key, party, _ = identity.load()
+    del identity
+    sys.modules.pop("identity", None)  # provisioning code: not needed while trading
     st = store.Store()
     link = make_link(cfg, party)
     return agent.Agent(board, link, st, key, party, cfg, clock=board.clock, log=log)

@@ -86,3 +86,72 @@ class HostClient:
     def close(self):
         self.client.loop_stop()
         self.client.disconnect()
+
+
+class CuttableProxy:
+    """A TCP forwarder between a device and the broker that a test can cut and restore, to take
+    one device off the network while the broker and the market stay up."""
+
+    def __init__(self, target_port):
+        import socket
+
+        self.target = target_port
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self._conns = []
+        self._server = None
+        self.restore()
+
+    def restore(self):
+        import socket
+
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(8)
+        self._server = s
+        threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+
+    def _accept(self, server):
+        import socket
+
+        while True:
+            try:
+                a, _ = server.accept()
+            except OSError:
+                return
+            b = socket.create_connection(("127.0.0.1", self.target))
+            self._conns += [a, b]
+            for src, dst in ((a, b), (b, a)):
+                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while data := src.recv(4096):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def cut(self):
+        import socket
+
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread: it ends
+        except OSError:
+            pass
+        self._server.close()
+        for c in self._conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+            except OSError:
+                pass
+        self._conns = []
