@@ -1,4 +1,9 @@
 # micromarket firmware entry point: boots the device and leaves the REPL usable.
+#
+# After the banner, a device that is provisioned and configured (board config, device config
+# with the market key, a link in config: "broker") runs its agent; Ctrl-C stops it and leaves
+# the REPL. An installed app update (update.py) goes first on sys.path; one that fails to start
+# is rolled back at once, one that never confirms is rolled back after a few boots.
 import gc
 import sys
 
@@ -7,3 +12,41 @@ import fwinfo
 gc.collect()
 print("micromarket %s on %s (%s), free heap %d" % (
     fwinfo.VERSION, fwinfo.board_name(), sys.platform, gc.mem_free()))
+
+
+def _run_agent():
+    import app
+
+    cfg = app.load_config()
+    if cfg is None or "broker" not in cfg:
+        sys.modules.pop("app", None)
+        return  # not provisioned or no link configured: stay at the REPL
+    import asyncio
+
+    import update
+
+    version = update.boot()
+    update.sys_path()
+    confirmed = []
+
+    def on_interval(agent, s):
+        if not confirmed:
+            update.confirm()  # the app traded an interval: keep it
+            confirmed.append(s)
+
+    print("agent starting (app %s); Ctrl-C for the REPL" % (version or "built-in"))
+    try:
+        asyncio.run(app.run(on_interval=on_interval))
+    except KeyboardInterrupt:
+        print("agent stopped")
+    except Exception as exc:  # noqa: BLE001 - report, undo a bad update, keep the REPL
+        sys.print_exception(exc)
+        if update.state().get("pending"):
+            print("update rolled back to", update.rollback("failed to start: %r" % (exc,)))
+
+
+try:
+    _run_agent()
+except KeyboardInterrupt:
+    print("agent stopped")
+gc.collect()

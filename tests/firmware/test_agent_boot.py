@@ -1,0 +1,49 @@
+"""main.py on a provisioned, configured virtual board: banner, the agent trades, Ctrl-C (SIGINT
+on the unix port) stops it and leaves the REPL's world intact; an update is confirmed once the
+app has traded an interval."""
+
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from agent_device import make_device  # noqa: E402
+from devproc import DeviceProcess  # noqa: E402
+from scripted_market import ScriptedMarket  # noqa: E402
+from test_agent_day import mpy_lib  # noqa: E402,F401
+
+sys.path.pop(0)
+
+from micromarket.paths import FIRMWARE_DIR  # noqa: E402
+
+
+def test_main_boots_the_agent_and_ctrl_c_stops_it(tmp_path, mosquitto, mpy_lib):  # noqa: F811
+    anchor = int(time.time())
+    market = ScriptedMarket(mosquitto.port, {}, speed=1440, anchor=anchor)
+    party, public = make_device(tmp_path, board="virtual-plug", market_key=market.public,
+                                port=mosquitto.port, speed=1440, anchor=anchor)
+    market.parties[party] = public
+    # an update waiting for its confirmation
+    (tmp_path / "app.json").write_text(json.dumps({"version": "1.1.0", "pending": True,
+                                                   "boots": 0, "previous": None}))
+    market.start()
+    try:
+        with DeviceProcess(FIRMWARE_DIR / "main.py", heap="256K", cwd=tmp_path,
+                           lib_dirs=[mpy_lib]) as dev:
+            assert "on virtual-plug" in dev.expect("micromarket ")
+            assert dev.expect("agent starting") == "agent starting (app 1.1.0); Ctrl-C for the REPL"
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not json.loads(
+                    (tmp_path / "app.json").read_text()).get("pending") is False:
+                time.sleep(0.1)
+            assert market.seqs[party], "no tender or delivery reached the market"
+            dev.proc.send_signal(signal.SIGINT)
+            dev.expect("agent stopped")
+            assert dev.wait(10) == 0
+    finally:
+        market.stop()
+    st = json.loads((tmp_path / "app.json").read_text())
+    assert st["pending"] is False and st["boots"] == 1
+    assert market.deliveries[party]
