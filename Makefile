@@ -31,11 +31,16 @@ bench: setup
 	$(BIN)/micromarket bench all --json > out/bench.json
 	@cat out/bench.json
 
+# make flash BOARD=shelly-plus-plug-s PORT=/dev/ttyUSB0 FIRMWARE=ESP32_GENERIC.bin
 flash: setup
 	$(BIN)/micromarket flash --board $(BOARD) --port $(PORT) --firmware $(FIRMWARE)
 
+# make provision PORT=/dev/ttyUSB0 BOARD=shelly-plus-plug-s ROLE=load PERSONALITY=deferrable MARKET=m1 \
+#                WIFI_SSID=HOME WIFI_PSK_FILE=psk.txt   (the Wi-Fi pair is for real boards)
 provision: setup
-	$(BIN)/micromarket provision --port $(PORT) --board $(BOARD) --role $(ROLE) --personality $(PERSONALITY) --market $(MARKET)
+	$(BIN)/micromarket provision --port $(PORT) --board $(BOARD) --role $(ROLE) \
+	  --personality $(PERSONALITY) --market $(MARKET) \
+	  $(if $(WIFI_SSID),--wifi-ssid $(WIFI_SSID) --wifi-psk-file $(WIFI_PSK_FILE))
 
 clean:
 	rm -rf $(VENV) out .state
