@@ -1,7 +1,8 @@
 # Hardware abstraction: a board's relay, button, LEDs, clock, storage and meter, built from the
 # config the host compiled (config/board.json). Real boards drive machine.Pin/UART/I2C through
-# hw_esp; the unix port has no machine.Pin, so virtual boards (and the driver tests) get the
-# same classes on sim_hw's simulated pins.
+# hw_esp; the unix port has no machine.Pin, so virtual boards get the same classes on vpin's
+# pins (the driver tests pass sim_hw, which also simulates pulse trains, UART and I2C). The
+# button and WS2812 LEDs are in their own modules, loaded only by boards that have them.
 import json
 import os
 import time
@@ -18,16 +19,24 @@ def load_config(path=CONFIG_PATH):
 
 
 def hardware():
-    """hw_esp on a real board, sim_hw on the unix port."""
+    """hw_esp on a real board, vpin (a virtual board's pins) on the unix port."""
     import machine
 
     if hasattr(machine, "Pin"):
         import hw_esp
 
         return hw_esp
-    import sim_hw
+    import vpin
 
-    return sim_hw
+    return vpin
+
+
+def _led(hw, cfg):
+    if cfg.get("kind", "gpio") == "gpio":
+        return Led(hw, cfg)
+    from hal_pixel import PixelLed  # ws2812
+
+    return PixelLed(hw, cfg)
 
 
 class Relay:
@@ -47,36 +56,6 @@ class Relay:
             self.switches += 1
 
 
-class Button:
-    """A push button counted by IRQ with a debounce; pressed() returns the presses since last."""
-
-    _DEBOUNCE_MS = 50
-
-    def __init__(self, hw, cfg):
-        Pin = hw.Pin
-        pull = {"up": Pin.PULL_UP, "down": Pin.PULL_DOWN}.get(cfg.get("pull"))
-        self._hw = hw
-        self._inv = 1 if cfg.get("inverted") else 0
-        self._pin = Pin(cfg["pin"], Pin.IN, pull)
-        self._presses = 0
-        self._last_ms = hw.ticks_ms() - self._DEBOUNCE_MS - 1
-        self._pin.irq(self._irq, Pin.IRQ_FALLING if self._inv else Pin.IRQ_RISING)
-
-    def _irq(self, _pin):
-        now = self._hw.ticks_ms()
-        if self._hw.ticks_diff(now, self._last_ms) > self._DEBOUNCE_MS:
-            self._presses += 1
-        self._last_ms = now
-
-    def pressed(self):
-        n = self._presses
-        self._presses = 0
-        return n
-
-    def is_down(self):
-        return bool(self._pin.value() ^ self._inv)
-
-
 class Led:
     def __init__(self, hw, cfg):
         self._inv = 1 if cfg.get("inverted") else 0
@@ -88,20 +67,6 @@ class Led:
         self._pin.value(int(self.state) ^ self._inv)
 
 
-class PixelLed:
-    """WS2812 LEDs on one pin, lit together (green by default)."""
-
-    def __init__(self, hw, cfg):
-        self._px = hw.NeoPixel(hw.Pin(cfg["pin"], hw.Pin.OUT), cfg.get("count", 1))
-        self.state = False
-
-    def set(self, on, rgb=(0, 24, 0)):
-        self.state = bool(on)
-        self._px.fill(rgb if on else (0, 0, 0))
-        self._px.write()
-
-
-_LEDS = {"gpio": Led, "ws2812": PixelLed}
 
 
 class Clock:
@@ -153,8 +118,12 @@ class Board:
         self.hw = hw
         self.clock = clock or Clock()
         self.relay = Relay(hw, cfg["relay"]) if "relay" in cfg else None
-        self.button = Button(hw, cfg["button"]) if "button" in cfg else None
-        self.leds = [_LEDS[led.get("kind", "gpio")](hw, led) for led in cfg.get("leds", ())]
+        self.button = None
+        if "button" in cfg:
+            from hal_button import Button
+
+            self.button = Button(hw, cfg["button"])
+        self.leds = [_led(hw, led) for led in cfg.get("leds", ())]
         self.storage = Storage()
         self.meter = meter.open_meter(cfg["meter"], hw, self.clock, self.relay)
         self.role = cfg.get("role", {})

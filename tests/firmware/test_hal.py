@@ -13,12 +13,20 @@ sys.path.remove(_HERE)
 
 
 def test_virtual_board_needs_no_hw_argument():
-    """On the unix port there is no machine.Pin: the HAL picks the simulated pins itself."""
+    """On the unix port there is no machine.Pin: the HAL picks a virtual board's pins (vpin)
+    itself, and the relay's level follows set_relay."""
+    cfg = board_config("virtual-plug")
+    cfg["relay"]["inverted"] = True
     res = run(f"""
 import hal
-emit(hal.hardware().__name__)
+b = hal.Board({cfg_literal(cfg)})
+p = b.relay._pin
+levels = [p.value()]
+b.set_relay(True); levels.append(p.value())
+b.set_relay(False); levels.append(p.value())
+emit(dict(hw=hal.hardware().__name__, levels=levels, button=b.button.pressed()))
 """)
-    assert res == "sim_hw"
+    assert res["hw"] == "vpin" and res["levels"] == [1, 0, 1] and res["button"] == 0
 
 
 def test_relay_starts_off_and_honours_inversion():
@@ -26,7 +34,7 @@ def test_relay_starts_off_and_honours_inversion():
     cfg["relay"]["inverted"] = True
     res = run(f"""
 import hal
-b = hal.Board({cfg_literal(cfg)})
+b = hal.Board({cfg_literal(cfg)}, hw=sim_hw)
 p = sim_hw.pin(b.cfg["relay"]["pin"])
 levels = [p.value()]
 b.set_relay(True); levels.append(p.value())
@@ -41,7 +49,7 @@ def test_button_counts_presses_with_debounce():
     res = run(f"""
 import hal
 sim_hw.set_time_us(0)
-b = hal.Board({cfg_literal(board_config("virtual-plug"))})
+b = hal.Board({cfg_literal(board_config("virtual-plug"))}, hw=sim_hw)
 p = sim_hw.pin(b.cfg["button"]["pin"])
 up = p.value()                          # pulled up, not pressed
 def press(bounces):

@@ -208,7 +208,7 @@ def test_pv_sells_its_forecast_near_feed_in():
 
 def test_battery_buys_low_sells_high_within_its_limits():
     params = PARAMS["battery"]
-    buy, sell = P.battery_limits(params, MARKET, {"mean": 200_000})
+    buy, sell = P.kind_module("battery").battery_limits(params, MARKET, {"mean": 200_000})
     assert buy < 200_000 < sell
     assert sell * params["eff_pm"] // 1000 >= buy  # a round trip at the limits does not lose money
     half = {"soc_wh": 5000}
