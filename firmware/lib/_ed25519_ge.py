@@ -15,7 +15,8 @@ import micropython
 from micropython import const
 from _ed25519_fe import fmul, fsq, fadd, fsub
 from _ed25519_fx import (fe, fcopy, fcmov, fcswap, funpack, fpack, finv, fpow22523,
-                         fiszero, fparity, ZERO, ONE, D, D2, SQRT_M1)
+                         fiszero, fparity, ZERO, ONE, D, D2, SQRT_M1,
+                         _Z2, _Z9, _Z11, _ZA, _ZB)
 from _ed25519_table import TABLE
 
 try:
@@ -28,7 +29,11 @@ except ImportError:
 _BIAS = const(0x20000000)   # sign-restoring load of a negative int32, see _ed25519_sc
 _MASK30 = const(0x3FFFFFFF)
 
-_A, _B, _C, _D, _E, _F, _G, _H = fe(), fe(), fe(), fe(), fe(), fe(), fe(), fe()
+# Scratch. _A, _B, _G, _H and _ZI borrow the power chain's buffers in _ed25519_fx (heap): no
+# formula here holds them across finv / fpow22523 (encode writes _A, _B only after finv; decode
+# uses _G, _H only after fpow22523; finv leaves its result in _ZI = _ZB, last).
+_A, _B, _G, _H = _Z2, _Z9, _Z11, _ZA
+_C, _D, _E, _F = fe(), fe(), fe(), fe()
 _SEL = bytearray(96)                 # the table entry picked by _select
 _PRE = (fe(), fe(), fe())            # that entry unpacked: y+x, y-x, 2d*x*y
 
@@ -232,7 +237,7 @@ def multiples(atab, p):
         to_cached(atab[i], _Q)
 
 
-_ZI = fe()
+_ZI = _ZB
 
 
 def encode(out, p):

@@ -23,8 +23,10 @@ _NONCE = bytearray(32)
 _KH = bytearray(32)
 _ENC = bytearray(32)
 _SIG = bytearray(64)
-_DIG = bytearray(256)
-_DIG2 = bytearray(256)
+# the signed digits of two scalars borrow SHA-512's message schedule (640 bytes): they are
+# recoded after the last hash of a sign or verify and dead before the next one
+_DIG = memoryview(_sha._W)[:256]
+_DIG2 = memoryview(_sha._W)[256:512]
 _P = _ge.point()
 _ATAB = tuple(_ge.cached() for _ in range(8))
 
