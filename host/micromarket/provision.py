@@ -8,6 +8,7 @@ For each port, in its own thread (``provision_many``)::
     challenge   the registrar signs a fresh nonce; the device checks the registrar's signature
                 and answers with the nonce signed by its new key; the host checks that answer
     config      the device's config (market, role, personality, Wi-Fi, market and registrar keys)
+                and, when the plan has agent settings (broker, clock), config/agent.json
     registry    the registry stores the party (micromarket.market.registry.enroll)
     enroll      the credential is written to the device last, atomically: the commit point
     label       a QR label (PNG and SVG) holding the party id
@@ -29,6 +30,7 @@ from .errors import MicromarketError, UsageError
 
 STEPS = ("connect", "status", "key", "challenge", "config", "registry", "enroll", "label")
 DEVICE_CONFIG = "config/device.json"
+AGENT_CONFIG = "config/agent.json"
 VALIDITY_S = 5 * 365 * 24 * 3600
 
 
@@ -52,6 +54,8 @@ class Plan:
     site: str = ""
     force: bool = False
     label_dir: Path | None = None
+    agent: dict | None = None       # config/agent.json (agent_settings); also rewritten on "done"
+    reset: bool = False             # soft-reset each device afterwards: it boots into its agent
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,48 @@ def device_config(plan: Plan, auth: Authority) -> bytes:
                       sort_keys=True).encode()
 
 
+def agent_settings(broker: str | None = None, keepalive: int | None = None,
+                   clock_speed: float | None = None, clock_anchor: int | None = None,
+                   params: dict | None = None, interval: int | None = None) -> dict | None:
+    """The device's config/agent.json (firmware/lib/app.py reads it), or None if nothing is set.
+
+    The clock runs ``sim = anchor + (wall - anchor) * speed`` on the device, the formula of
+    ``micromarket market serve --speed S --anchor A``: give both the same figures.
+    """
+    out: dict = {}
+    if broker is not None:
+        if broker != "serial":
+            from .market.link import parse_url
+
+            try:
+                parse_url(broker)
+            except MicromarketError as exc:
+                raise UsageError(str(exc.args[0]), "give e.g. --broker mqtt://192.168.1.10:1883") from exc
+        out["broker"] = broker
+    if keepalive is not None:
+        if not 1 <= keepalive <= 65535:
+            raise UsageError(f"keep-alive {keepalive} s is out of range", "give 1 to 65535 seconds")
+        out["keepalive"] = keepalive
+    if clock_anchor is not None and clock_speed is None:
+        raise UsageError("--clock-anchor given without --clock-speed", "give both, as to the market")
+    if clock_speed is not None:
+        if clock_speed <= 0:
+            raise UsageError(f"clock speed {clock_speed} must be positive", "e.g. --clock-speed 480")
+        speed = int(clock_speed) if float(clock_speed).is_integer() else float(clock_speed)
+        out["clock"] = {"speed": speed, "anchor": int(time.time() if clock_anchor is None else clock_anchor)}
+    if params:
+        out["params"] = dict(params)
+    if interval is not None:
+        out["interval"] = int(interval)
+    return out or None
+
+
+def write_agent_config(target, agent: dict) -> None:
+    """Write config/agent.json on the board behind ``target`` (atomically); the next boot reads it."""
+    target.makedirs("config")
+    target.write_file(AGENT_CONFIG, json.dumps(agent, sort_keys=True).encode())
+
+
 def provision_target(target, plan: Plan, auth: Authority, outcome: Outcome, progress=None) -> Outcome:
     """Provision the board behind ``target`` (an open micromarket.target.Target)."""
     def step(name):
@@ -174,6 +220,9 @@ def provision_target(target, plan: Plan, auth: Authority, outcome: Outcome, prog
         known = registered(auth.registry, st["party"])
         outcome.party = st["party"]
         if known is not None and known.market == plan.market:
+            if plan.agent:
+                step("config")  # a provisioned device takes new agent settings (broker, clock)
+                write_agent_config(target, plan.agent)
             outcome.status = "done"
             return outcome
         raise ProvisionError(f"the device on {target.port} is already provisioned as {st['party']}",
@@ -203,6 +252,8 @@ def provision_target(target, plan: Plan, auth: Authority, outcome: Outcome, prog
     step("config")
     target.makedirs("config")
     target.write_file(DEVICE_CONFIG, device_config(plan, auth))
+    if plan.agent:
+        write_agent_config(target, plan.agent)
 
     step("registry")
     enrollment = P.sign(P.Enrollment(market=plan.market, party=party, key=key, role=plan.role,
@@ -252,6 +303,8 @@ def provision_port(port: str, plan: Plan, auth: Authority, progress=None) -> Out
             progress(port, 1, len(STEPS), "connect")
         with connect(port) as target:
             provision_target(target, plan, auth, outcome, progress)
+            if plan.reset:
+                target.soft_reset()
     except ProvisionError as exc:
         outcome.status = "refused" if "already provisioned" in str(exc) else "failed"
         outcome.error = str(exc)

@@ -48,12 +48,25 @@ def _read_psk(path: str | None) -> str:
 @click.option("--force", is_flag=True, help="re-provision devices that are provisioned already (new key)")
 @click.option("--label-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="save a QR label (PNG and SVG) per device here")
+@click.option("--broker", default=None,
+              help="MQTT broker URL the agent connects to (mqtt://HOST:PORT, or 'serial' for the bridge)")
+@click.option("--keepalive", type=int, default=None, help="MQTT keep-alive of the agent, s")
+@click.option("--clock-speed", type=float, default=None,
+              help="simulated time runs this much faster (virtual boards; same as the market's --speed)")
+@click.option("--clock-anchor", type=int, default=None,
+              help="Unix time where simulated time equals wall time (same as the market's --anchor)")
+@click.option("--reset", is_flag=True, help="reset each device afterwards, so that it starts trading")
 @click.option("--json", "as_json", is_flag=True)
 def cli(ports, board, role, personality, market, site, wifi_ssid, wifi_psk_file, keys_dir, passphrase_file,
-        registry, force, label_dir, as_json):
-    """Give devices their key and a registrar-signed enrollment, in parallel."""
+        registry, force, label_dir, broker, keepalive, clock_speed, clock_anchor, reset, as_json):
+    """Give devices their key and a registrar-signed enrollment, in parallel.
+
+    With --broker (and --clock-speed/--clock-anchor for virtual boards) the device also gets
+    config/agent.json: it trades after its next reset. Devices provisioned earlier keep their
+    key and take the new agent settings.
+    """
     from .boards import get_board
-    from .provision import STEPS, Plan, load_authority, provision_many
+    from .provision import STEPS, Plan, agent_settings, load_authority, provision_many
 
     if not ports:
         raise UsageError("no port given", "pass --port P (repeat it for a batch); see `micromarket devices`")
@@ -63,7 +76,8 @@ def cli(ports, board, role, personality, market, site, wifi_ssid, wifi_psk_file,
     if wifi_ssid and wifi_psk_file is None and not spec.virtual:
         raise UsageError("--wifi-ssid given without --wifi-psk-file", "put the passphrase in a file, owner-only")
     plan = Plan(market=market, board=spec.name, role=role, personality=personality, wifi_ssid=wifi_ssid,
-                wifi_psk=_read_psk(wifi_psk_file), site=site, force=force, label_dir=label_dir)
+                wifi_psk=_read_psk(wifi_psk_file), site=site, force=force, label_dir=label_dir,
+                agent=agent_settings(broker, keepalive, clock_speed, clock_anchor), reset=reset)
     auth = load_authority(keys_dir or hostkeys.default_dir(), hostkeys.read_passphrase(passphrase_file),
                           registry or default_registry())
 

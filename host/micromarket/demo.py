@@ -1,0 +1,123 @@
+"""`micromarket demo`: a neighbourhood's day on virtual boards, from keys to a verified ledger.
+
+It makes a fresh demo directory (keys, market database, the boards' filesystems, the report),
+starts the market with its embedded broker, starts virtual boards running the real firmware,
+provisions them over their serial ports as a technician would, resets them into their agents,
+runs a simulated day of 15-minute intervals in accelerated time, then prints the day and the
+balances, verifies the ledger and writes an HTML report with plots.
+"""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import click
+
+from .errors import MicromarketError, UsageError
+
+
+class DemoError(MicromarketError):
+    """The demo did not complete."""
+
+
+def prepare_dir(path: Path, keep: bool = False) -> Path:
+    """A fresh demo directory; an earlier demo's is replaced, anything else is refused."""
+    path = Path(path).resolve()
+    if path.exists() and any(path.iterdir()) and not keep:
+        if not (path / "fleet.json").exists() and not (path / "market.db").exists():
+            raise UsageError(f"{path} exists and is not a demo directory",
+                             "give an empty or new directory with --dir")
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_demo(workdir: Path, devices: int = 8, hours: float = 24, speed: float = 600,
+             console=None) -> dict:
+    """Set up, trade ``hours`` of simulated time, stop everything; return what happened."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import report
+    from .fleet import Fleet, neighbourhood
+
+    # the boards' state (filesystems, ports) lives in the demo directory too
+    os.environ["MICROMARKET_HOME"] = str(workdir / "home")
+    members = neighbourhood(devices, "demo")
+    t0 = time.monotonic()
+    fleet = Fleet(workdir, members, speed=speed, broker="embedded")
+    columns = (TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.fields[info]}"),
+               TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=False) as bar:
+            setup = bar.add_task("setting up", total=len(members), info="")
+
+            def step(what, done, total):
+                bar.update(setup, description=what, completed=done, total=total)
+
+            timing = fleet.setup(step=step)
+            fleet.save()
+            bar.update(setup, description="fleet up", completed=len(members), info=fleet.broker_url)
+            n = int(hours * 3600) // timing.interval
+            day = bar.add_task("trading the day", total=n, info="waiting for midnight")
+
+            def follow(st):
+                sim = st["sim"]
+                clock = time.strftime("%H:%M", time.gmtime(sim))
+                when = "day" if sim >= timing.day_start else "warm-up"
+                bar.update(day, completed=st["cleared"],
+                           info=f"{when} {clock} · {st['tenders']} tenders · "
+                                f"{st['deliveries']} deliveries")
+
+            state = fleet.run_day(hours, progress=follow)
+            if state.get("timed_out"):
+                raise DemoError(f"the day did not finish: {state['cleared']} of {n} intervals "
+                                f"cleared, {state['last_delivered']} of {len(members)} last "
+                                "deliveries in", f"see {workdir / 'market.log'}")
+    finally:
+        fleet.close()
+    names = {m.name: fleet.parties.get(m.name) for m in members}
+    last = timing.day_start + n * timing.interval - timing.interval
+    day_report = report.collect(fleet.db, timing.day_start, last, names)
+    return {"fleet": fleet, "timing": timing, "day": day_report, "state": state,
+            "wall_s": time.monotonic() - t0}
+
+
+@click.command()
+@click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out/demo"), show_default=True, help="demo directory (made afresh)")
+@click.option("--devices", default=8, show_default=True, help="virtual boards in the street")
+@click.option("--hours", default=24.0, show_default=True, help="simulated hours to trade")
+@click.option("--speed", default=600.0, show_default=True,
+              help="simulated time runs this much faster than the wall clock")
+@click.option("--json", "as_json", is_flag=True, help="print a JSON summary instead of tables")
+def cli(workdir, devices, hours, speed, as_json):
+    """A neighbourhood's day on virtual boards: provision, trade, settle, verify, report."""
+    import json
+    import sys
+
+    from rich.console import Console
+
+    from . import report
+
+    if devices < 2:
+        raise UsageError("a market needs at least two devices", "use --devices 2 or more")
+    if not 0 < hours <= 48:
+        raise UsageError("--hours must lie in (0, 48]", "e.g. --hours 24")
+    console = Console(file=sys.stderr if as_json else sys.stdout)
+    workdir = prepare_dir(workdir)
+    console.print(f"demo directory: [bold]{workdir}[/] (keys, market.db, boards, report)")
+    out = run_demo(workdir, devices, hours, speed, console)
+    day = out["day"]
+    html = report.write_html(day, workdir / "report")
+    if as_json:
+        click.echo(json.dumps({**day.to_dict(), "report": str(html),
+                               "wall_s": round(out["wall_s"], 1)}))
+    else:
+        report.print_day(day, console)
+        console.print(f"report: [bold]{html}[/]")
+        console.print(f"check the ledger yourself: micromarket ledger verify --db "
+                      f"{workdir / 'market.db'} --keys {workdir / 'keys'}")
+        console.print(f"demo took {out['wall_s']:.0f} s")
+    if not day.ledger["ok"]:
+        raise DemoError("the market's ledger does not verify", f"see {workdir / 'market.log'}")
