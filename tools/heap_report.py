@@ -46,12 +46,14 @@ print("TOTAL", gc.mem_alloc() - base, gc.mem_free())
 
 _BOOT = """
 import gc
+import sys
 gc.collect()
 base = gc.mem_alloc()
 import app
 a = app.build(app.load_config(), log=lambda *m: None)
 gc.collect()
 print("BOOT", gc.mem_alloc() - base, gc.mem_free())
+print("MODULES", " ".join(sorted(sys.modules)))
 """
 
 
@@ -89,7 +91,8 @@ def measure(modules=AGENT_STACK, opt: str = "-O1", heap: str = "400K") -> dict:
 
 def boot(heap: str = "110K", board: str = "virtual-battery", opt: str = "-O1") -> dict:
     """Live heap after the agent's boot wiring (app.build) on a provisioned virtual board:
-    {"boot": bytes in use beyond the bare interpreter, "free": bytes left at ``heap``}."""
+    {"boot": bytes in use beyond the bare interpreter, "free": bytes left at ``heap``,
+    "modules": what sys.modules holds then}."""
     sys.path.insert(0, str(ROOT / "tests" / "firmware"))
     try:
         from agent_device import make_device
@@ -108,8 +111,9 @@ def boot(heap: str = "110K", board: str = "virtual-battery", opt: str = "-O1") -
                               text=True, timeout=120)
     if proc.returncode:
         raise RuntimeError(f"boot probe failed:\n{proc.stdout}{proc.stderr}")
-    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("BOOT")][-1].split()
-    return {"boot": int(line[1]), "free": int(line[2]), "heap": heap, "board": board}
+    out = {ln.split()[0]: ln.split()[1:] for ln in proc.stdout.splitlines() if ln.strip()}
+    return {"boot": int(out["BOOT"][0]), "free": int(out["BOOT"][1]), "heap": heap,
+            "board": board, "modules": out["MODULES"]}
 
 
 def table(report: dict) -> str:

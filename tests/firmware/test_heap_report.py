@@ -1,0 +1,28 @@
+"""Import heap of the agent stack (tools/heap_report.py): a provisioned virtual battery boots
+with only the modules it trades with (its own personality, virtual pins, no driver-test
+simulator, no provisioning code), and the table of each import's heap is printed."""
+
+import sys
+from pathlib import Path
+
+from micromarket.paths import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+import heap_report  # noqa: E402
+
+sys.path.pop(0)
+
+
+def test_agent_boot_loads_only_what_it_trades_with():
+    report = heap_report.measure()
+    booted = heap_report.boot(heap="110K")
+    print("\n" + heap_report.table(report))
+    print(f"agent booted on {booted['board']} at 110K: {booted['boot']} B in use, "
+          f"{booted['free']} B free")
+    mods = set(booted["modules"])
+    assert {"agent", "mqtt", "ed25519", "pers_battery", "vpin", "meter_virtual"} <= mods
+    assert not mods & {"sim_hw", "identity", "hal_button", "hal_pixel", "pers_fixed",
+                       "pers_deferrable", "pers_thermostatic", "pers_pv", "seriallink",
+                       "update", "meter_pulse", "meter_cse7766", "meter_ade7953"}
+    assert dict(report["rows"])["pers_battery"] > 0  # measured in the stack, not pre-imported
+    assert booted["free"] > 0
