@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .errors import MicromarketError
+from .errors import MicromarketError, UsageError
 from .paths import FIRMWARE_DIR, ROOT, tool
 
 
@@ -133,10 +133,21 @@ def _remote_hashes(target, paths: list[str]) -> list:
     return ast.literal_eval(target.exec(_HASH_SNIPPET % paths, timeout=60).strip())
 
 
+def board_of(target) -> str | None:
+    """The board named in the config the board already carries (``config/board.json``), if any."""
+    from .boards import CONFIG_PATH
+
+    try:
+        return json.loads(target.fs_get(CONFIG_PATH)).get("name")
+    except (MicromarketError, ValueError, AttributeError):
+        return None
+
+
 @click.command()
 @click.option("--port", required=True, help="serial port of the board (or a virtual board's pty)")
 @click.option("--board", "board_name", default=None,
-              help="board definition (default: the one named by the board's config, else virtual-plug)")
+              help="board definition: a name in boards/ or a TOML file "
+                   "(default: the board named by the config already on the device)")
 @click.option("--no-reset", is_flag=True, help="do not reset the board afterwards")
 @click.option("--json", "as_json", is_flag=True)
 def cli(port, board_name, no_reset, as_json):
@@ -146,16 +157,23 @@ def cli(port, board_name, no_reset, as_json):
     from .boards import get_board
     from .target import connect
 
-    board = get_board(board_name or "virtual-plug")
-    files = build_app(board)
-    with connect(port) as target, Progress(transient=True, disable=as_json) as bar:
-        task = bar.add_task("deploying", total=len(files))
-        result = deploy(target, board, files, progress=lambda n, total, p: bar.update(task, completed=n),
-                        reset=not no_reset)
+    board = get_board(board_name) if board_name else None
+    with connect(port) as target:
+        if board is None:
+            name = board_of(target)
+            if not name:
+                raise UsageError(f"the board on {port} carries no board config",
+                                 "name it once: micromarket deploy --port PORT --board BOARD")
+            board = get_board(name)
+        files = build_app(board)
+        with Progress(transient=True, disable=as_json) as bar:
+            task = bar.add_task(f"deploying to {board.name}", total=len(files))
+            result = deploy(target, board, files, reset=not no_reset,
+                            progress=lambda n, total, p: bar.update(task, completed=n))
     if as_json:
-        click.echo(json.dumps(result.__dict__))
+        click.echo(json.dumps({"board": board.name, **result.__dict__}))
     else:
         removed = f", {len(result.removed)} removed" if result.removed else ""
-        click.echo(f"{len(result.changed)} changed, {len(result.unchanged)} unchanged{removed}")
+        click.echo(f"{board.name}: {len(result.changed)} changed, {len(result.unchanged)} unchanged{removed}")
         for p in result.changed:
             click.echo(f"  + {p}")

@@ -88,3 +88,15 @@ def test_port_without_micropython(cli):
 def test_unknown_board(cli, blank_board):
     r = cli("deploy", "--port", blank_board.port, "--board", "esp8266-toaster")
     assert r.returncode == 1 and "esp8266-toaster" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_deploy_without_board_uses_the_config_on_the_device(cli, blank_board):
+    r = cli("deploy", "--port", blank_board.port)
+    assert r.returncode == 1 and "carries no board config" in r.stderr
+    assert cli("deploy", "--port", blank_board.port, "--board", "virtual-plug").returncode == 0
+    import json
+
+    again = cli("deploy", "--port", blank_board.port, "--json")
+    assert again.returncode == 0, again.stderr
+    out = json.loads(again.stdout)
+    assert out["board"] == "virtual-plug" and out["changed"] == []
