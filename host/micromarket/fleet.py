@@ -34,6 +34,10 @@ class FleetError(MicromarketError):
     """The virtual neighbourhood could not be set up or did not trade as expected."""
 
 
+class AgentsSilent(FleetError):
+    """Devices delivered nothing into the day: their agents did not start (or cannot reach us)."""
+
+
 @dataclass(frozen=True)
 class Member:
     """One device of the fleet: a virtual board, its role and personality, parameters."""
@@ -63,11 +67,11 @@ MIX = ("house", "pv", "dishwasher", "heater", "house", "pv", "battery", "dishwas
        "heater")
 
 
-def neighbourhood(n: int, prefix: str = "nb") -> list[Member]:
-    """``n`` devices of the mix above, named ``PREFIX-KIND-I``."""
+def neighbourhood(n: int, prefix: str = "nb", mix=MIX) -> list[Member]:
+    """``n`` devices of the mix (kinds of ``KINDS``), named ``PREFIX-KIND-I``."""
     out = []
     for i in range(n):
-        kind = MIX[i % len(MIX)]
+        kind = mix[i % len(mix)]
         board, role, personality, params = KINDS[kind]
         out.append(Member(f"{prefix}-{kind}-{i}", board, role, personality,
                           tuple(sorted(params.items()))))
@@ -150,6 +154,7 @@ class Fleet:
     gate: int = 120
     heap: int | None = None     # None: each board's own heap (the real board's figure)
     keepalive: int = 10
+    routes: dict = field(default_factory=dict)      # member name -> its own broker URL (a proxy)
     timing: Timing | None = None
     market_proc: subprocess.Popen | None = None
     broker_proc: subprocess.Popen | None = None
@@ -252,7 +257,8 @@ class Fleet:
     def _groups(self) -> dict:
         groups: dict = {}
         for m in self.members:
-            groups.setdefault((m.board, m.role, m.personality, m.params), []).append(m)
+            route = self.routes.get(m.name, self.broker_url)
+            groups.setdefault((m.board, m.role, m.personality, m.params, route), []).append(m)
         return groups
 
     def _authority(self):
@@ -278,9 +284,9 @@ class Fleet:
         from .provision import Plan, provision_many
 
         done = 0
-        for (board, role, personality, params), members in self._groups().items():
+        for (board, role, personality, params, route), members in self._groups().items():
             plan = Plan(market=self.market_id, board=board, role=role, personality=personality,
-                        agent=agent_for(dict(params)), reset=reset)
+                        agent=agent_for(dict(params), route), reset=reset)
             ports = [self.ports[m.name] for m in members]
             for m, out in zip(members, provision_many(ports, plan, auth, timeout=120)):
                 if out.status in ("provisioned", "done"):
@@ -293,7 +299,7 @@ class Fleet:
 
     def provision(self, progress=None) -> None:
         """The real provisioning path: key born on the board, enrollment, registry, broker."""
-        self._provision(lambda params: {"broker": self.broker_url, "keepalive": self.keepalive},
+        self._provision(lambda params, route: {"broker": route, "keepalive": self.keepalive},
                         reset=False, progress=progress)
 
     def start_agents(self, progress=None) -> None:
@@ -303,9 +309,9 @@ class Fleet:
 
         t = self.timing
 
-        def agent_for(params):
-            return agent_settings(self.broker_url, self.keepalive, t.speed, t.anchor,
-                                  params or None, self.interval)
+        def agent_for(params, route):
+            return agent_settings(route, self.keepalive, t.speed, t.anchor, params or None,
+                                  self.interval)
 
         self._provision(agent_for, reset=True, progress=progress)
 
@@ -399,6 +405,15 @@ class Fleet:
             conn.close()
         return [m.name for m in self.members if self.parties.get(m.name) not in heard]
 
+    def check_alive(self) -> None:
+        """Raise AgentsSilent naming the devices that have delivered nothing yet."""
+        quiet = self.silent()
+        if quiet:
+            raise AgentsSilent(f"{len(quiet)} of {len(self.members)} devices never traded "
+                               f"({', '.join(quiet[:4])}{', ...' if len(quiet) > 4 else ''})",
+                               "their agent did not start; look at one with `micromarket "
+                               "monitor --port PORT` or run main.py on it by hand")
+
     def run_day(self, hours: float = 24, progress=None, slack_intervals: int = 4,
                 poll_s: float = 0.5) -> dict:
         """Wait until the last interval of ``hours`` is cleared and delivered by every device,
@@ -413,12 +428,7 @@ class Fleet:
         while True:
             if not checked and t.sim() >= t.day_start + 2 * t.interval:
                 checked = True
-                quiet = self.silent()
-                if quiet:
-                    raise FleetError(f"{len(quiet)} of {len(self.members)} devices never traded "
-                                     f"({', '.join(quiet[:4])}{', ...' if len(quiet) > 4 else ''})",
-                                     "their agent did not start; look at one with `micromarket "
-                                     "monitor --port PORT` or run main.py on it by hand")
+                self.check_alive()
             if self.market_proc is not None and self.market_proc.poll() is not None:
                 raise FleetError(f"the market exited with {self.market_proc.returncode}",
                                  f"see {self.workdir / 'market.log'}")

@@ -65,6 +65,7 @@ class Authority:
     registrar_pub: bytes
     market_pub: bytes
     registry: Path
+    release_pub: bytes | None = None  # pinned on the device for signed app updates, when known
 
 
 @dataclass
@@ -158,11 +159,13 @@ def _eval(target, code: str, timeout: float):
 
 
 def device_config(plan: Plan, auth: Authority) -> bytes:
-    return json.dumps({"market": plan.market, "role": plan.role, "personality": plan.personality,
-                       "board": plan.board, "site": plan.site,
-                       "wifi": {"ssid": plan.wifi_ssid, "psk": plan.wifi_psk},
-                       "market_key": auth.market_pub.hex(), "registrar_key": auth.registrar_pub.hex()},
-                      sort_keys=True).encode()
+    cfg = {"market": plan.market, "role": plan.role, "personality": plan.personality,
+           "board": plan.board, "site": plan.site,
+           "wifi": {"ssid": plan.wifi_ssid, "psk": plan.wifi_psk},
+           "market_key": auth.market_pub.hex(), "registrar_key": auth.registrar_pub.hex()}
+    if auth.release_pub is not None:
+        cfg["release_key"] = auth.release_pub.hex()
+    return json.dumps(cfg, sort_keys=True).encode()
 
 
 def agent_settings(broker: str | None = None, keepalive: int | None = None,
@@ -352,4 +355,8 @@ def load_authority(keys_dir: Path, passphrase: bytes | None, registry: Path) -> 
     from . import keys
 
     key = keys.load_private(keys_dir, "registrar", passphrase)
-    return Authority(key, keys.raw_public(key), bytes.fromhex(keys.public_hex(keys_dir, "market")), Path(registry))
+    release = None
+    if (Path(keys_dir) / "release.pub").exists():
+        release = bytes.fromhex(keys.public_hex(keys_dir, "release"))
+    return Authority(key, keys.raw_public(key), bytes.fromhex(keys.public_hex(keys_dir, "market")),
+                     Path(registry), release)

@@ -1,0 +1,72 @@
+"""What the end-to-end tests check in the market's database after a run: every delivery once,
+every award acted on once, the ledger verifies, the balances add up."""
+
+from collections import Counter
+
+from micromarket import protocol as P
+from micromarket import report
+from micromarket.market.store import open_db
+
+
+def window(fleet, intervals):
+    t = fleet.timing
+    return t.day_start, t.day_start + (intervals - 1) * t.interval
+
+
+def ledger_messages(db, kind):
+    conn = open_db(db, readonly=True)
+    try:
+        rows = conn.execute("SELECT body FROM ledger WHERE kind = ? ORDER BY idx", (kind,)).fetchall()
+    finally:
+        conn.close()
+    return [P.read(bytes(r[0])).message for r in rows]
+
+
+def awards(db, first, last):
+    """(party, interval) -> (side, wh, award hash) of the market's awards in the window."""
+    conn = open_db(db, readonly=True)
+    try:
+        return {(p, s): (side, wh, bytes(h)) for p, s, side, wh, h in conn.execute(
+            "SELECT party, interval, side, wh, hash FROM awards WHERE interval BETWEEN ? AND ?",
+            (first, last))}
+    finally:
+        conn.close()
+
+
+def counters(db):
+    import json
+
+    from micromarket.market.store import get_meta
+
+    conn = open_db(db, readonly=True)
+    try:
+        return json.loads(get_meta(conn, "counters", "{}"))
+    finally:
+        conn.close()
+
+
+def check_nothing_lost(fleet, intervals, all_awards_named=True):
+    """Every device delivered every interval of the window exactly once; each delivery names
+    its award (the device acted on it) or, where ``all_awards_named`` is False, names either
+    the market's award or none; the ledger verifies and each balance is the sum of its
+    settlements. Returns the Day report."""
+    first, last = window(fleet, intervals)
+    parties = set(fleet.parties.values())
+    got = [d for d in ledger_messages(fleet.db, "delivery") if first <= d.interval <= last]
+    per = Counter((d.party, d.interval) for d in got)
+    want = {(p, first + i * fleet.timing.interval) for p in parties for i in range(intervals)}
+    missing = sorted(want - set(per))
+    assert not missing, f"{len(missing)} deliveries missing, e.g. {missing[:3]}"
+    assert max(per.values()) == 1, [k for k, v in per.items() if v > 1]
+    market_awards = awards(fleet.db, first, last)
+    for d in got:
+        a = market_awards.get((d.party, d.interval))
+        if d.award is not None:
+            assert a is not None and d.award == a[2], f"{d.party}@{d.interval} names a foreign award"
+        elif all_awards_named:
+            assert a is None, f"{d.party} did not act on its award for {d.interval}"
+    day = report.collect(fleet.db, first, last)
+    assert day.ledger["ok"], day.ledger
+    assert day.balances_add_up
+    assert len(day.intervals) == intervals
+    return day
