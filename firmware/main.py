@@ -18,7 +18,9 @@ def _run_agent():
     import app
 
     cfg = app.load_config()
-    if cfg is None or "broker" not in cfg:
+    ready = cfg is not None and "broker" in cfg
+    del cfg  # app.run() reads it again; nothing of it is kept while trading
+    if not ready:
         sys.modules.pop("app", None)
         return  # not provisioned or no link configured: stay at the REPL
     import asyncio
@@ -27,11 +29,15 @@ def _run_agent():
 
     version = update.boot()
     update.sys_path()
+    sys.modules.pop("update", None)  # back only for the confirmation and a rollback
     confirmed = []
 
     def on_interval(agent, s):
         if not confirmed:
+            import update
+
             update.confirm()  # the app traded an interval: keep it
+            sys.modules.pop("update", None)
             confirmed.append(s)
 
     print("agent starting (app %s); Ctrl-C for the REPL" % (version or "built-in"))
@@ -41,6 +47,8 @@ def _run_agent():
         print("agent stopped")
     except Exception as exc:  # noqa: BLE001 - report, undo a bad update, keep the REPL
         sys.print_exception(exc)
+        import update
+
         if update.state().get("pending"):
             print("update rolled back to", update.rollback("failed to start: %r" % (exc,)))
 

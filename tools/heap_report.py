@@ -24,8 +24,8 @@ BIN = ROOT / ".venv" / "bin"
 
 # what main.py -> app.run() keeps imported on a provisioned virtual battery board, leaves first
 # (identity is imported to load the key and dropped again)
-AGENT_STACK = ("asyncio", "sha512", "ed25519", "cbor", "cose", "store", "meter", "hal", "vpin",
-               "meter_virtual", "personalities", "pers_battery", "simclock", "wire", "mqtt",
+AGENT_STACK = ("asyncio", "sha512", "ed25519", "wire", "store", "meter", "hal", "vpin",
+               "meter_virtual", "personalities", "pers_battery", "simclock", "mqtt",
                "agent", "app")
 
 _PROBE = """

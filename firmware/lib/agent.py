@@ -90,7 +90,7 @@ class Agent:
         mine = self.tenders.get(award["interval"])
         if mine is None or mine[0] != award["tender"] or mine[1] != award["side"]:
             raise wire.WireError("award: does not answer our tender for %d" % award["interval"])
-        self.awards[award["interval"]] = (award, wire.cose.message_hash(data))
+        self.awards[award["interval"]] = (award, wire.message_hash(data))
         self.stats["awards"] += 1
 
     def _on_clearing(self, data):
@@ -100,13 +100,13 @@ class Agent:
         fc["mean"] = c["price"] if "mean" not in fc else (fc["mean"] * 7 + c["price"]) // 8
 
     def _on_receipt(self, data):
-        r = wire._open(self.market_key, self.market, data, "receipt")
+        r = wire.check(self.market_key, self.market, data, "receipt")
         if r.get("party") == self.party:
             self.balance = r.get("balance")
             self.stats["receipts"] += 1
 
     def _on_error(self, data):
-        e = wire._open(self.market_key, self.market, data, "error")
+        e = wire.check(self.market_key, self.market, data, "error")
         self.stats["errors"] += 1
         self.log("market error", e.get("code"), e.get("reason"))
 
@@ -221,7 +221,7 @@ class Agent:
             await self.link.publish(wire.topic(self.market, "tender", self.party), msg, qos=1)
         except OSError:
             return  # the link dropped: the next pass tries again with a new sequence number
-        self.tenders[b] = (wire.cose.message_hash(msg), side)
+        self.tenders[b] = (wire.message_hash(msg), side)
         self.stats["tenders"] += 1
 
     # --- the loop ---------------------------------------------------------------------------

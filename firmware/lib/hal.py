@@ -1,21 +1,10 @@
-# Hardware abstraction: a board's relay, button, LEDs, clock, storage and meter, built from the
-# config the host compiled (config/board.json). Real boards drive machine.Pin/UART/I2C through
-# hw_esp; the unix port has no machine.Pin, so virtual boards get the same classes on vpin's
-# pins (the driver tests pass sim_hw, which also simulates pulse trains, UART and I2C). The
-# button and WS2812 LEDs are in their own modules, loaded only by boards that have them.
-import json
-import os
-import time
-
+# Hardware abstraction: a board's relay, button, LEDs, clock and meter, built from the config the
+# host compiled (config/board.json). Real boards drive machine.Pin/UART/I2C through hw_esp; the
+# unix port has no machine.Pin, so virtual boards get the same classes on vpin's pins (the driver
+# tests pass sim_hw, which also simulates pulse trains, UART and I2C). The button, the LEDs and
+# the board's own clock (hal_clock; virtual boards run on simclock) are in their own modules,
+# loaded only by boards that use them: a virtual board pays heap for its relay and meter only.
 import meter
-
-CONFIG_PATH = "config/board.json"
-_EPOCH_2000 = 946684800  # seconds from 1970 to 2000, the epoch of some MicroPython ports
-
-
-def load_config(path=CONFIG_PATH):
-    with open(path) as f:
-        return json.load(f)
 
 
 def hardware():
@@ -29,14 +18,6 @@ def hardware():
     import vpin
 
     return vpin
-
-
-def _led(hw, cfg):
-    if cfg.get("kind", "gpio") == "gpio":
-        return Led(hw, cfg)
-    from hal_pixel import PixelLed  # ws2812
-
-    return PixelLed(hw, cfg)
 
 
 class Relay:
@@ -56,85 +37,37 @@ class Relay:
             self.switches += 1
 
 
-class Led:
-    def __init__(self, hw, cfg):
-        self._inv = 1 if cfg.get("inverted") else 0
-        self._pin = hw.Pin(cfg["pin"], hw.Pin.OUT, value=self._inv)
-        self.state = False
-
-    def set(self, on, rgb=None):
-        self.state = bool(on)
-        self._pin.value(int(self.state) ^ self._inv)
-
-
-
-
-class Clock:
-    """Unix seconds. Real boards follow time.time() (shifted to 1970 where the port counts
-    from 2000) plus whatever set() learnt from the network; a simulation can freeze() the clock
-    and advance() it, so a virtual board lives a day in seconds."""
-
-    def __init__(self):
-        self._epoch = _EPOCH_2000 if time.gmtime(0)[0] == 2000 else 0
-        self._offset = 0
-        self._frozen = None
-
-    def unix(self):
-        if self._frozen is not None:
-            return self._frozen
-        return time.time() + self._epoch + self._offset
-
-    def set(self, t):
-        if self._frozen is not None:
-            self._frozen = t
-        else:
-            self._offset += t - self.unix()
-
-    def freeze(self, t):
-        self._frozen = t
-
-    def advance(self, seconds):
-        self._frozen += seconds
-
-
-class Storage:
-    """The flash filesystem the board's state lives on (see store.py for the state itself)."""
-
-    def __init__(self, root="."):
-        self.root = root
-
-    def free_bytes(self):
-        st = os.statvfs(self.root)
-        return st[0] * st[4]
-
-
 class Board:
-    """Everything on the board, from its config. ``hw`` defaults to the platform's hardware."""
+    """Everything on the board, from its config. ``hw`` defaults to the platform's hardware,
+    ``clock`` to the board's own (hal_clock.Clock)."""
 
     def __init__(self, cfg, hw=None, clock=None):
         hw = hw or hardware()
-        self.cfg = cfg
+        if clock is None:
+            from hal_clock import Clock
+
+            clock = Clock()
         self.name = cfg.get("name", "unconfigured")
-        self.hw = hw
-        self.clock = clock or Clock()
+        self.clock = clock
         self.relay = Relay(hw, cfg["relay"]) if "relay" in cfg else None
         self.button = None
         if "button" in cfg:
             from hal_button import Button
 
             self.button = Button(hw, cfg["button"])
-        self.leds = [_led(hw, led) for led in cfg.get("leds", ())]
-        self.storage = Storage()
-        self.meter = meter.open_meter(cfg["meter"], hw, self.clock, self.relay)
-        self.role = cfg.get("role", {})
+        self.leds = ()
+        if cfg.get("leds"):
+            from hal_led import open_leds
+
+            self.leds = open_leds(hw, cfg["leds"])
+        self.meter = meter.open_meter(cfg["meter"], hw, clock, self.relay)
 
     def set_relay(self, on):
         """Switch the load, booking the meter's energy up to this moment first."""
-        if self.relay is None:
-            return
-        self.meter.poll()
-        self.relay.set(on)
-        self.meter.poll()
+        if self.relay is not None:
+            self.meter.poll()
+            self.relay.set(on)
+            self.meter.poll()
 
     def led(self, on):
         for led in self.leds:
@@ -142,4 +75,10 @@ class Board:
 
 
 def open_board(cfg=None, hw=None, clock=None):
-    return Board(cfg if cfg is not None else load_config(), hw, clock)
+    """The board of ``cfg``, or of config/board.json."""
+    if cfg is None:
+        import json
+
+        with open("config/board.json") as f:
+            cfg = json.load(f)
+    return Board(cfg, hw, clock)

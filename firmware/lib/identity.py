@@ -154,11 +154,9 @@ def commit(enrollment, registrar):
 
 def load():
     """(signing key, party id, enrollment bytes) of a provisioned device; IdentityError if not."""
-    seed = _seed(SEED)
-    data = _read(ENROLLMENT)
-    if seed is None or data is None:
-        raise IdentityError("not provisioned: run micromarket provision")
-    sk = _key(seed)
-    if _enrolled_key() != sk.public:
-        raise IdentityError("enrollment does not match the key: run micromarket provision --force")
-    return sk, cose.party_id(sk.public), data
+    import appcfg  # the agent's boot reads the identity there, without this module
+
+    try:
+        return appcfg.load_identity()
+    except ValueError as exc:
+        raise IdentityError(str(exc))

@@ -1,11 +1,12 @@
-# Meters: the table from driver name to module, the interface every driver keeps, and the
-# energy counter they share.
+# Meters: the table from driver name to module, and the base every driver extends.
 #
 # A meter object has poll() (call it often: it services the chip and books energy) and, after
 # it, the attributes power_w (signed: > 0 drawn from the grid side, < 0 fed in, e.g. by PV),
-# voltage_mv, current_ma, and energy (an Energy: import_wh, export_wh, monotonic counters).
-# restore(import_wh, export_wh) continues the counters after a reboot (the agent keeps them in
-# the store). Drivers import lazily, so a board only pays heap for its own meter.
+# voltage_mv, current_ma, and the energy counters import_wh, export_wh (monotonic, whole Wh;
+# the remainders import_rem, export_rem in the driver's unit). ``energy`` is the meter itself,
+# for callers that read m.energy.import_wh. restore(import_wh, export_wh) continues the counters
+# after a reboot (the agent keeps them in the store). Drivers import lazily, so a board only
+# pays heap for its own meter.
 
 DRIVERS = {
     "bl0937": "meter_pulse",
@@ -28,60 +29,35 @@ def open_meter(cfg, hw, clock, relay=None):
     return __import__(name).open(cfg, hw, clock, relay)
 
 
-class Energy:
-    """Import and export counters in whole Wh, with the remainder kept in the driver's unit.
-
-    ``per_wh`` is how many of the driver's units make one Wh (3600 for joules, 3600000 for mJ,
-    or a chip's counts per Wh), so no fraction of a pulse or count is ever lost.
-    """
+class Meter:
+    """What every driver offers; see the module comment. ``per_wh`` is how many of the driver's
+    units make one Wh (3600 for joules, 3600000 for mJ, or a chip's counts per Wh), so no
+    fraction of a pulse or count is ever lost."""
 
     def __init__(self, per_wh):
+        self.energy = self
         self.per_wh = per_wh
-        self.import_wh = 0
-        self.export_wh = 0
-        self.import_rem = 0
-        self.export_rem = 0
+        self.import_wh = self.export_wh = self.import_rem = self.export_rem = 0
+        self.power_w = self.voltage_mv = self.current_ma = self.errors = 0
 
     def add(self, units):
+        """Book ``units`` of energy (negative: exported)."""
         per = self.per_wh
         if units >= 0:
             rem = self.import_rem + units
-            if rem >= per:
-                q = rem // per
-                self.import_wh += q
-                rem -= q * per
-            self.import_rem = rem
+            self.import_wh += rem // per
+            self.import_rem = rem % per
         else:
             rem = self.export_rem - units
-            if rem >= per:
-                q = rem // per
-                self.export_wh += q
-                rem -= q * per
-            self.export_rem = rem
+            self.export_wh += rem // per
+            self.export_rem = rem % per
 
     def restore(self, import_wh, export_wh):
         self.import_wh = import_wh
         self.export_wh = export_wh
 
-
-class Meter:
-    """What every driver offers; see the module comment."""
-
-    def __init__(self, per_wh):
-        self.energy = Energy(per_wh)
-        self.power_w = 0
-        self.voltage_mv = 0
-        self.current_ma = 0
-        self.errors = 0
-
-    def poll(self):
-        raise NotImplementedError
-
-    def restore(self, import_wh, export_wh):
-        self.energy.restore(import_wh, export_wh)
-
     def counters(self):
-        return self.energy.import_wh, self.energy.export_wh
+        return self.import_wh, self.export_wh
 
 
 def muldiv(a, b, c):

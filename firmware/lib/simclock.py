@@ -10,7 +10,7 @@
 #
 # The device config gives both: config/agent.json {"clock": {"speed": 240, "anchor": 1767225600}}.
 # Speeds are kept in thousandths so that fractional speeds (e.g. 0.5) stay integer arithmetic.
-# The object has the interface of hal.Clock that the meters and the agent use: unix(), set().
+# The object has the interface of hal_clock.Clock that the meters and the agent use: unix(), set().
 import time
 
 from micropython import const

@@ -23,14 +23,15 @@ def test_virtual_board_boots_from_its_config_file(tmp_path, name):
 import gc
 gc.collect()
 free0 = gc.mem_free()
-import hal, store, fwinfo
+import hal, store, fwinfo, json
 b = hal.open_board()
+role = json.load(open("config/board.json"))["role"]
 st = store.Store()
 b.clock.freeze(1767268800)              # 2026-01-01 12:00 UTC
 b.set_relay(True)
 b.meter.poll()
 gc.collect()
-emit(dict(name=b.name, fw=fwinfo.board_name(), role=b.role["role"], w=b.meter.power_w,
+emit(dict(name=b.name, fw=fwinfo.board_name(), role=role["role"], w=b.meter.power_w,
           used=free0 - gc.mem_free(), free=gc.mem_free(), seq=st.next_seq()))
 """, cwd=tmp_path, heap=str(board.heap_bytes))
     assert res["name"] == res["fw"] == name

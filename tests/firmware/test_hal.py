@@ -34,8 +34,9 @@ def test_relay_starts_off_and_honours_inversion():
     cfg["relay"]["inverted"] = True
     res = run(f"""
 import hal
-b = hal.Board({cfg_literal(cfg)}, hw=sim_hw)
-p = sim_hw.pin(b.cfg["relay"]["pin"])
+cfg = {cfg_literal(cfg)}
+b = hal.Board(cfg, hw=sim_hw)
+p = sim_hw.pin(cfg["relay"]["pin"])
 levels = [p.value()]
 b.set_relay(True); levels.append(p.value())
 b.set_relay(True); levels.append(p.value())
@@ -49,8 +50,9 @@ def test_button_counts_presses_with_debounce():
     res = run(f"""
 import hal
 sim_hw.set_time_us(0)
-b = hal.Board({cfg_literal(board_config("virtual-plug"))}, hw=sim_hw)
-p = sim_hw.pin(b.cfg["button"]["pin"])
+cfg = {cfg_literal(board_config("virtual-plug"))}
+b = hal.Board(cfg, hw=sim_hw)
+p = sim_hw.pin(cfg["button"]["pin"])
 up = p.value()                          # pulled up, not pressed
 def press(bounces):
     for _ in range(bounces):

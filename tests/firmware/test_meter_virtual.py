@@ -13,8 +13,8 @@ sys.path.remove(_HERE)
 DAY0 = 1767225600  # 2026-01-01 00:00 UTC
 
 SETUP = """
-import hal
-clock = hal.Clock()
+import hal, hal_clock
+clock = hal_clock.Clock()
 clock.freeze({day0})
 board = hal.Board({cfg}, clock=clock)
 m = board.meter
