@@ -172,6 +172,7 @@ ONE[0] = 1
 D = _const("a3785913ca4deb75abd841414d0a700098e879777940c78c73fe6f2bee6c0352")
 D2 = _const("59f1b226949bd6eb56b183829a14e00030d1f3eef2808e19e7fcdf56dcd90624")
 SQRT_M1 = _const("b0a00e4a271beec478e42fad0618432fa7d7fb3d99004d2b0bdfc14f8024832b")
+del _const  # import-time only
 
 _Z2, _Z9, _Z11, _ZA, _ZB, _ZC = fe(), fe(), fe(), fe(), fe(), fe()
 

@@ -16,7 +16,7 @@ from micropython import const
 from _ed25519_fe import fmul, fsq, fadd, fsub
 from _ed25519_fx import (fe, fcopy, fcmov, fcswap, funpack, fpack, finv, fpow22523,
                          fiszero, fparity, ZERO, ONE, D, D2, SQRT_M1,
-                         _Z2, _Z9, _Z11, _ZA, _ZB)
+                         _Z2, _Z9, _Z11, _ZA, _ZB, _ZC, _B as _ENC)
 from _ed25519_table import TABLE
 
 try:
@@ -36,14 +36,12 @@ _A, _B, _G, _H = _Z2, _Z9, _Z11, _ZA
 _C, _D, _E, _F = fe(), fe(), fe(), fe()
 _SEL = bytearray(96)                 # the table entry picked by _select
 _PRE = (fe(), fe(), fe())            # that entry unpacked: y+x, y-x, 2d*x*y
+# A cached point read back from the packed multiples of double_mult: _PRE and the power chain's
+# _ZC, both idle while a multiple is added (cadd's scratch is _A.._H).
+_CQ = (_PRE[0], _PRE[1], _PRE[2], _ZC)
 
 
 def point():
-    return (fe(), fe(), fe(), fe())
-
-
-def cached():
-    """(Y+X, Y-X, 2Z, 2d*T): a point ready to be added."""
     return (fe(), fe(), fe(), fe())
 
 
@@ -199,8 +197,8 @@ def base_mult(r, digits):
 
 @micropython.viper
 def double_mult(r, kd, sd, atab):
-    """r = k * A + s * B (public data) with A given as its multiples 1..8 in atab (cached)
-    and k, s as signed digits: one shared chain of 252 doublings."""
+    """r = k * A + s * B (public data) with A given as its multiples 1..8 packed in atab (see
+    multiples) and k, s as signed digits: one shared chain of 252 doublings."""
     k = ptr32(kd)
     s = ptr32(sd)
     set_identity(r)
@@ -214,9 +212,11 @@ def double_mult(r, kd, sd, atab):
             dbl(r, r, 1)
         e = ((k[i] + _BIAS) & _MASK30) - _BIAS
         if e > 0:
-            cadd(r, r, atab[e - 1], 0)
+            _unpack(atab, e - 1)
+            cadd(r, r, _CQ, 0)
         elif e < 0:
-            cadd(r, r, atab[-e - 1], 1)
+            _unpack(atab, -e - 1)
+            cadd(r, r, _CQ, 1)
         e = ((s[i] + _BIAS) & _MASK30) - _BIAS
         if e != 0:
             _pick(0, e)
@@ -224,17 +224,57 @@ def double_mult(r, kd, sd, atab):
         i -= 1
 
 
+@micropython.viper
+def put32(dst, off: int, src):
+    """dst[off:off + 32] = src[:32]."""
+    d = ptr8(dst)
+    s = ptr8(src)
+    i: int = 0
+    while i < 32:
+        d[off + i] = s[i]
+        i += 1
+
+
+@micropython.viper
+def _unpack(atab, i: int):
+    """_CQ = multiple i + 1 of the packed table."""
+    off: int = i * 128
+    funpack(_CQ[0], atab, off)
+    funpack(_CQ[1], atab, off + 32)
+    funpack(_CQ[2], atab, off + 64)
+    funpack(_CQ[3], atab, off + 96)
+
+
+def _store(atab, off, a):
+    fpack(_ENC, a)
+    put32(atab, off, _ENC)
+
+
 _Q = point()
 
 
 def multiples(atab, p):
-    """atab[i] = (i + 1) * p in cached form, for double_mult."""
-    to_cached(atab[0], p)
+    """atab (1024 bytes) = the multiples 1..8 of p in cached form (Y+X, Y-X, 2Z, 2d*T), each
+    element packed in 32 bytes: an eighth of the heap of 32 field elements, read back by
+    _unpack for each addition."""
+    to_cached(_CQ, p)              # kept: every further multiple adds it
+    off = 0
+    for c in _CQ:
+        _store(atab, off, c)
+        off += 32
     dbl(_Q, p, 1)
-    to_cached(atab[1], _Q)
-    for i in range(2, 8):
-        cadd(_Q, _Q, atab[0], 0)
-        to_cached(atab[i], _Q)
+    for i in range(1, 8):
+        if i > 1:
+            cadd(_Q, _Q, _CQ, 0)
+        fadd(_ZB, _Q[1], _Q[0])
+        _store(atab, off, _ZB)
+        fsub(_ZB, _Q[1], _Q[0])
+        _store(atab, off + 32, _ZB)
+        fadd(_ZB, _Q[2], _Q[2])
+        _store(atab, off + 64, _ZB)
+        fmul(_ZB, _Q[3], D2)
+        _store(atab, off + 96, _ZB)
+        off += 128
 
 
 _ZI = _ZB

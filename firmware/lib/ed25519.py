@@ -28,17 +28,7 @@ _SIG = bytearray(64)
 _DIG = memoryview(_sha._W)[:256]
 _DIG2 = memoryview(_sha._W)[256:512]
 _P = _ge.point()
-_ATAB = tuple(_ge.cached() for _ in range(8))
-
-
-@micropython.viper
-def _put(dst, off: int, src):
-    d = ptr8(dst)
-    s = ptr8(src)
-    i: int = 0
-    while i < 32:
-        d[off + i] = s[i]
-        i += 1
+_ATAB = None  # [1..8] * -A for verify, packed (1 KB): allocated at the first verify
 
 
 @micropython.viper
@@ -88,10 +78,10 @@ class SigningKey:
         _sc.recode(_DIG, _NONCE, 0)
         _ge.base_mult(_P, _DIG)
         _ge.encode(_ENC, _P)
-        _put(_SIG, 0, _ENC)
+        _ge.put32(_SIG, 0, _ENC)
         _hash_mod_l(_KH, _ENC, self.public, msg)
         _sc.muladd(_ENC, _KH, self._a, _NONCE)
-        _put(_SIG, 32, _ENC)
+        _ge.put32(_SIG, 32, _ENC)
         return bytes(_SIG)
 
 
@@ -115,6 +105,9 @@ def verify(pk, msg, sig):
         return False
     if not _sc.is_canonical(sig, 32):
         return False
+    global _ATAB
+    if _ATAB is None:
+        _ATAB = bytearray(1024)
     p = _P
     if not _ge.decode(p, pk):
         return False

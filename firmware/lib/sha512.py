@@ -56,7 +56,7 @@ def _words(hexstr):
 _K = _words(_K_HEX)
 _IV = _words(_IV_HEX)
 _W = bytearray(640)  # message schedule, shared: a compression never yields
-del _K_HEX, _IV_HEX
+del _K_HEX, _IV_HEX, _words  # import-time only
 
 
 @micropython.viper
