@@ -411,7 +411,7 @@ class Fleet:
         if quiet:
             raise AgentsSilent(f"{len(quiet)} of {len(self.members)} devices never traded "
                                f"({', '.join(quiet[:4])}{', ...' if len(quiet) > 4 else ''})",
-                               "their agent did not start; look at one with `micromarket "
+                               "their agent did not start (e.g. a MemoryError at the board heap); look at one with `micromarket "
                                "monitor --port PORT` or run main.py on it by hand")
 
     def run_day(self, hours: float = 24, progress=None, slack_intervals: int = 4,

@@ -59,8 +59,9 @@ class ProcSampler:
 
 def run(devices: int = 50, hours: float = 24, speed: float | None = None,
         broker: str | None = None, workdir: Path | None = None) -> dict:
-    """Run the fleet through ``hours`` of 15-minute intervals; return the measurements."""
-    from .fleet import Fleet, mosquitto_binary, neighbourhood
+    """Run the fleet through ``hours`` of 15-minute intervals; return the measurements (with
+    ``error`` and no figures when the fleet could not trade)."""
+    from .fleet import Fleet, FleetError, mosquitto_binary, neighbourhood
 
     if speed is None:
         # the simulated day in 200 s of wall time, leaving time for setup and the tail
@@ -78,32 +79,10 @@ def run(devices: int = 50, hours: float = 24, speed: float | None = None,
     t0 = time.monotonic()
     own0 = resource.getrusage(resource.RUSAGE_SELF)
     try:
-        with ProcSampler(lambda: [*fleet.pids()]) as sampler:
-            try:
-                timing = fleet.setup()
-                setup_s = time.monotonic() - t0
-                state = fleet.run_day(hours)
-                sampler.sample()
-            finally:
-                sampler.sample()
-                fleet.close()
-        from . import report
-
-        n = int(hours * 3600) // timing.interval
-        day = report.collect(fleet.db, timing.day_start, timing.day_start + (n - 1) * timing.interval)
-        own = resource.getrusage(resource.RUSAGE_SELF)
-        own_cpu = (own.ru_utime - own0.ru_utime) + (own.ru_stime - own0.ru_stime)
-        own_rss = own.ru_maxrss * 1024
-        cpu = own_cpu + sum(c for pid, c in sampler.cpu.items() if pid != me)
-        totals = day.totals()
-        return {"devices": devices, "intervals": state["cleared"], "intervals_planned": n,
-                "wall_s": round(time.monotonic() - t0, 1), "setup_s": round(setup_s, 1),
-                "cpu_s": round(cpu, 1), "peak_rss_mb": round((sampler.peak_rss + own_rss) / 2**20, 1),
-                "speed": speed, "broker": broker, "heap_bytes": fleet.heap or "board",
-                "deliveries": totals["deliveries"], "deliveries_expected": n * devices,
-                "tenders": totals["tenders"], "ledger_ok": day.ledger["ok"],
-                "ledger_entries": day.ledger["entries"], "balances_add_up": day.balances_add_up,
-                "timed_out": bool(state.get("timed_out")), "cpus": os.cpu_count()}
+        return _measure(fleet, hours, speed, broker, devices, t0, own0, me)
+    except FleetError as exc:
+        return {"devices": devices, "intervals": 0, "error": str(exc),
+                "wall_s": round(time.monotonic() - t0, 1), "speed": speed, "broker": broker}
     finally:
         fleet.remove_boards()
         if old_home is None:
@@ -112,6 +91,37 @@ def run(devices: int = 50, hours: float = 24, speed: float | None = None,
             os.environ["MICROMARKET_HOME"] = old_home
         if tmp is not None:
             tmp.cleanup()
+
+
+def _measure(fleet, hours, speed, broker, devices, t0, own0, me) -> dict:
+    with ProcSampler(lambda: [*fleet.pids()]) as sampler:
+        try:
+            timing = fleet.setup()
+            setup_s = time.monotonic() - t0
+            state = fleet.run_day(hours)
+            sampler.sample()
+        finally:
+            sampler.sample()
+            fleet.close()
+    from . import report
+
+    n = int(hours * 3600) // timing.interval
+    day = report.collect(fleet.db, timing.day_start, timing.day_start + (n - 1) * timing.interval)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    own_cpu = (own.ru_utime - own0.ru_utime) + (own.ru_stime - own0.ru_stime)
+    own_rss = own.ru_maxrss * 1024
+    cpu = own_cpu + sum(c for pid, c in sampler.cpu.items() if pid != me)
+    totals = day.totals()
+    return {"devices": devices, "intervals": state["cleared"], "intervals_planned": n,
+            "wall_s": round(time.monotonic() - t0, 1), "setup_s": round(setup_s, 1),
+            "cpu_s": round(cpu, 1), "peak_rss_mb": round((sampler.peak_rss + own_rss) / 2**20, 1),
+            "speed": speed, "broker": broker, "heap_bytes": fleet.heap or "board",
+            "deliveries": totals["deliveries"], "deliveries_expected": n * devices,
+            "tenders": totals["tenders"], "ledger_ok": day.ledger["ok"],
+            "ledger_entries": day.ledger["entries"], "balances_add_up": day.balances_add_up,
+            "timed_out": bool(state.get("timed_out")), "cpus": os.cpu_count()}
+
+
 
 
 @click.command()
@@ -123,9 +133,14 @@ def run(devices: int = 50, hours: float = 24, speed: float | None = None,
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def cli(devices, hours, speed, broker, as_json):
     """50 virtual boards running the real firmware through a day of 15-minute intervals."""
+    from .fleet import FleetError
+
     result = run(devices, hours, speed, broker)
     if as_json:
         click.echo(json.dumps(result))
+    if "error" in result:
+        raise FleetError(f"the fleet did not trade: {result['error']}", "see the message")
+    if as_json:
         return
     click.echo(f"{result['devices']} devices, {result['intervals']}/{result['intervals_planned']} "
                f"intervals in {result['wall_s']} s wall (setup {result['setup_s']} s), "
