@@ -269,13 +269,7 @@ class Fleet:
     def _provision(self, agent_for, reset: bool, progress=None) -> None:
         auth = self._authority()
         failed: list[str] = []
-        # target.connect silences mpremote with redirect_stdout, which is process-wide: from
-        # parallel threads it can leave sys.stdout pointing at a dead buffer. Put it back.
-        saved = sys.stdout
-        try:
-            self._provision_groups(auth, agent_for, reset, progress, failed)
-        finally:
-            sys.stdout = saved
+        self._provision_groups(auth, agent_for, reset, progress, failed)
         if failed:
             raise FleetError(f"{len(failed)} devices failed provisioning: {failed[0]}",
                              "see the message; re-running the demo starts from fresh boards")

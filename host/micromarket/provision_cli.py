@@ -1,8 +1,6 @@
 """``micromarket provision``: parse, call micromarket.provision, show progress and a summary table."""
 
-import contextlib
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -92,8 +90,7 @@ def cli(ports, board, role, personality, market, site, wifi_ssid, wifi_psk_file,
         def progress(port, done, total, what):
             bar.update(tasks[port], completed=done, description=what)
 
-        with contextlib.redirect_stdout(sys.stderr):  # stdout carries only the result (--json)
-            outcomes = provision_many(list(ports), plan, auth, progress)
+        outcomes = provision_many(list(ports), plan, auth, progress)
     if as_json:
         click.echo(json.dumps({"market": market, "devices": [o.as_dict() for o in outcomes]}))
     else:

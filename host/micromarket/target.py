@@ -6,11 +6,11 @@
 
 import contextlib
 import errno
-import io
 import secrets
+import time
 
 import serial
-from mpremote.transport import TransportError, TransportExecError
+from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
 from .errors import DeviceError
@@ -61,16 +61,26 @@ class Target:
         self.vboard = vboard
 
     def enter(self, attempts: int = 4) -> "Target":
-        """Interrupt the running app and enter the raw REPL; a board still booting gets retries."""
-        last = None
+        """Interrupt the running app and enter the raw REPL; a board still booting gets retries.
+
+        Done here rather than with mpremote's ``enter_raw_repl``, which prints what it saw on
+        failure (to the process's stdout, from any thread).
+        """
+        banner = b"raw REPL; CTRL-B to exit\r\n"
+        t = self.transport
+        last: BaseException | None = None
         for _ in range(attempts):
             try:
-                with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it saw
-                    self.transport.enter_raw_repl(soft_reset=False, timeout_overall=2)
-                return self
-            except (TransportError, OSError, serial.SerialException) as exc:
+                t.serial.write(b"\r\x03\x03")  # Ctrl-C twice: stop the running app
+                time.sleep(0.05)
+                t.serial.reset_input_buffer()
+                t.serial.write(b"\r\x01")  # Ctrl-A: raw REPL
+                if t.read_until(1, banner, timeout=1, timeout_overall=2).endswith(banner):
+                    t.in_raw_repl = True
+                    return self
+            except (OSError, serial.SerialException) as exc:
                 last = exc
-        self.transport.close()
+        t.close()
         raise DeviceError(f"no MicroPython REPL answered on {self.port}",
                           "flash MicroPython first (`micromarket flash`), or press reset") from last
 
