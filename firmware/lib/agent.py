@@ -22,14 +22,6 @@ import wire
 _SLICE_MS = 100  # the longest wall-clock nap: the loop notices contexts, awards and the link
 
 
-def _ms_until(clock, t):
-    f = getattr(clock, "ms_until", None)
-    if f is not None:
-        return f(t)
-    left = t - clock.unix()
-    return left * 1000 if left > 0 else 0
-
-
 class Agent:
     def __init__(self, board, link, store, key, party, cfg, clock=None, log=None):
         self.board, self.link, self.store = board, link, store
@@ -69,13 +61,14 @@ class Agent:
             topic, data = await self.link.recv()
             parts = topic.split("/")
             handler = self._topics.get(parts[2]) if len(parts) > 2 else None
-            if handler is None:
-                continue
             try:
-                handler(data)
+                if handler is not None:
+                    handler(data)
             except ValueError as exc:  # WireError and anything malformed under it
                 self.stats["refused"] += 1
                 self.log("refused:", exc)
+            # nothing of this message stays referenced while the next one is awaited
+            topic = data = parts = handler = exc = None
 
     def _on_context(self, data):
         ctx = wire.check_context(self.market_key, self.market, data)
@@ -148,14 +141,6 @@ class Agent:
             meter.set_power((power if wh > 0 else -power) if wh and power else 0)
         self.board.set_relay(wh != 0)
 
-    def _switch_off(self):
-        self._off_at = None
-        meter = self.board.meter
-        if hasattr(meter, "set_power") and self.kind == "battery":
-            meter.set_power(0)
-        if self.kind != "pv":
-            self.board.set_relay(False)
-
     def _finish(self, s):
         """Interval ``s`` has ended: sign its delivery, queue it, move the personality on."""
         meter = self.board.meter
@@ -226,18 +211,14 @@ class Agent:
 
     # --- the loop ---------------------------------------------------------------------------
 
-    async def _subscribe(self):
-        for kind in ("context", "clearing"):
-            await self.link.subscribe(wire.topic(self.market, kind))
-        for kind in ("award", "receipt", "error"):
-            await self.link.subscribe(wire.topic(self.market, kind, self.party))
-
     async def run(self, intervals=None, on_interval=None):
         """Trade ``intervals`` intervals (for ever if None); ``on_interval(agent, s)`` is called
         after each one (tests and the heap report use it)."""
         import asyncio
 
-        await self._subscribe()
+        for kind in ("context", "clearing", "award", "receipt", "error"):
+            await self.link.subscribe(wire.topic(self.market, kind, None if kind in (
+                "context", "clearing") else self.party))
         await self.link.connect()
         rx = asyncio.create_task(self._receive())
         try:
@@ -255,7 +236,11 @@ class Agent:
                     if now >= end:
                         break
                     if self._off_at is not None and now >= self._off_at:
-                        self._switch_off()
+                        self._off_at = None  # the planned energy is through: switch off
+                        if self.kind == "battery" and hasattr(self.board.meter, "set_power"):
+                            self.board.meter.set_power(0)
+                        if self.kind != "pv":
+                            self.board.set_relay(False)
                     if not self._applied and s in self.awards:
                         self._dispatch(s, now)  # the award came after the interval began
                     if self.link.connected:
@@ -263,7 +248,7 @@ class Agent:
                             self._connects = self.link.connects
                             await self._flush()
                         await self._tender(now)
-                    nap = _ms_until(self.clock, end if self._off_at is None else self._off_at)
+                    nap = self.clock.ms_until(end if self._off_at is None else self._off_at)
                     await asyncio.sleep_ms(nap if nap < _SLICE_MS else _SLICE_MS)
                 self._finish(s)
                 done += 1

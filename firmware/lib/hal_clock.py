@@ -31,3 +31,8 @@ class Clock:
 
     def advance(self, seconds):
         self._frozen += seconds
+
+    def ms_until(self, t):
+        """Milliseconds until Unix time ``t`` (0 if it has passed)."""
+        left = t - self.unix()
+        return left * 1000 if left > 0 else 0

@@ -21,8 +21,9 @@
 # chunks without allocating them, at most max_queue received messages kept (the oldest dropped
 # first; `dropped` counts both).
 #
-# Heap: one class; the supervisor task also keeps the connection alive (no pinger task), and
-# packets are built by one function.
+# Heap: one class; the supervisor task also keeps the connection alive (no pinger task), waits
+# are polled every _POLL_MS (no asyncio Event or wait_for, whose modules and objects cost heap),
+# and packets are built by one function.
 import asyncio
 from time import ticks_diff, ticks_ms
 
@@ -41,6 +42,7 @@ _PUBLISH = const(0x30)
 _PUBACK = const(0x40)
 _SUBSCRIBE = const(0x82)
 _SUBACK = const(0x90)
+_POLL_MS = const(20)  # how often waiting coroutines look again (messages, acknowledgements)
 
 
 class LinkDown(OSError):
@@ -115,13 +117,10 @@ class MQTTLink:
         self.max_packet, self.max_queue, self.ack_timeout_ms = max_packet, max_queue, ack_timeout_ms
         self.connected = self._closing = False
         self.connects = self.pings = self.dropped = self._pid = self._sent = self._heard = 0
-        self.last_error = self._task = self._r = self._w = None
+        self.last_error = self._task = self._w = self._connack = None
         self._subs = []
         self._queue = []
-        self._acks = {}  # packet id -> Event, True once acknowledged
-        self._rx = asyncio.Event()
-        self._up = asyncio.Event()
-        self._dead = asyncio.Event()
+        self._acks = {}  # packet id -> False while waiting, True once acknowledged
 
     # --- the link interface ---------------------------------------------------------------
 
@@ -129,12 +128,7 @@ class MQTTLink:
         if self._task is None:
             self._closing = False
             self._task = asyncio.create_task(self._supervise())
-        if wait_ms and not self.connected:
-            try:
-                await asyncio.wait_for_ms(self._up.wait(), wait_ms)
-            except asyncio.TimeoutError:
-                pass
-        return self.connected
+        return await self._until(lambda: self.connected, wait_ms)
 
     async def publish(self, topic, payload, retain=False, qos=0):
         if not self.connected:
@@ -150,8 +144,7 @@ class MQTTLink:
 
     async def recv(self):
         while not self._queue:
-            self._rx.clear()
-            await self._rx.wait()
+            await asyncio.sleep_ms(_POLL_MS)
         return self._queue.pop(0)
 
     def pending(self):
@@ -171,6 +164,13 @@ class MQTTLink:
 
     # --- sending --------------------------------------------------------------------------
 
+    async def _until(self, ready, ms):
+        """Wait up to ``ms`` for ready(), polled: no Event objects, no wait_for tasks."""
+        while ms > 0 and not ready():
+            await asyncio.sleep_ms(_POLL_MS)
+            ms -= _POLL_MS
+        return ready()
+
     def _next_pid(self):
         self._pid = self._pid % 0xFFFF + 1
         return self._pid
@@ -180,8 +180,9 @@ class MQTTLink:
         w = self._w
         if w is None:
             raise LinkDown("not connected")
+        acks = self._acks
         if pid:
-            ev = self._acks[pid] = asyncio.Event()
+            acks[pid] = False
         try:
             try:
                 w.write(pkt)
@@ -191,16 +192,16 @@ class MQTTLink:
                 raise LinkDown("send failed: %s" % exc)
             self._sent = ticks_ms()
             if pid:
-                try:
-                    await asyncio.wait_for_ms(ev.wait(), self.ack_timeout_ms)
-                except asyncio.TimeoutError:
-                    self._drop()
-                    raise LinkDown("no acknowledgement")
-                if self._acks.get(pid) is not True:
+                await self._until(lambda: acks[pid] is not False or self._w is not w,
+                                  self.ack_timeout_ms)
+                if acks[pid] is not True:
+                    if self._w is w:
+                        self._drop()
+                        raise LinkDown("no acknowledgement")
                     raise LinkDown("link dropped before the acknowledgement")
         finally:
             if pid:
-                self._acks.pop(pid, None)
+                acks.pop(pid, None)
 
     async def _subscribe(self, topic_filter):
         pid = self._next_pid()
@@ -210,17 +211,12 @@ class MQTTLink:
 
     def _drop(self):
         self.connected = False
-        self._up.clear()
-        self._dead.set()
-        w, self._w, self._r = self._w, None, None
+        w, self._w = self._w, None
         if w is not None:
             try:
                 w.close()
             except OSError:
                 pass
-        for ev in self._acks.values():  # wake the waiters: they find no acknowledgement
-            if ev is not True:
-                ev.set()
 
     async def _supervise(self):
         """Connect, subscribe, keep the connection alive while it lasts; reconnect with back-off."""
@@ -228,31 +224,28 @@ class MQTTLink:
         while not self._closing:
             reader = None
             try:
-                r, w = self._r, self._w = await asyncio.open_connection(self.host, self.port)
+                r, w = await asyncio.open_connection(self.host, self.port)
+                self._w, self._connack = w, None
                 w.write(connect_packet(self.client_id, self.keepalive, self.will))
                 await w.drain()
-                ack = await asyncio.wait_for_ms(r.readexactly(4), self.ack_timeout_ms)
-                if ack[0] != 0x20 or ack[1] != 2:
-                    raise MQTTError("expected CONNACK")
-                if ack[3]:
-                    raise MQTTError("connection refused: %d" % ack[3])
                 self._sent = self._heard = ticks_ms()
-                self._dead.clear()
+                reader = asyncio.create_task(self._serve(r, w))
+                await self._until(lambda: self._connack is not None or self._w is not w,
+                                  self.ack_timeout_ms)
+                if self._connack is None:
+                    raise MQTTError("no CONNACK")
+                if self._connack:
+                    raise MQTTError("connection refused: %d" % self._connack)
                 self.connects += 1
                 attempt = 0
-                reader = asyncio.create_task(self._serve(r))
                 for topic_filter in self._subs:
                     await self._subscribe(topic_filter)
                 self.connected = True
-                self._up.set()
                 ka = self.keepalive * 1000
-                while self._w is not None and not self._dead.is_set():
-                    try:
-                        await asyncio.wait_for_ms(self._dead.wait(), ka // 4 if ka else 60000)
-                    except asyncio.TimeoutError:
-                        pass
+                while self._w is w:  # until the reader ends or someone drops the link
+                    await asyncio.sleep_ms(_POLL_MS * 5)
                     now = ticks_ms()
-                    if not ka or self._dead.is_set():
+                    if not ka or self._w is not w:
                         continue
                     if ticks_diff(now, self._heard) > ka + ka // 2:
                         self.last_error = "broker silent"
@@ -271,7 +264,7 @@ class MQTTLink:
             if attempt < 16:
                 attempt += 1
 
-    async def _serve(self, r):
+    async def _serve(self, r, w):
         """Read packets until the connection fails; the supervisor then reconnects."""
         try:
             while True:
@@ -287,7 +280,7 @@ class MQTTLink:
                         raise MQTTError("bad remaining length")
                 self._heard = ticks_ms()
                 head = kind & 0xF0
-                if (head == _PUBLISH and n <= self.max_packet) or head in (_PUBACK, _SUBACK):
+                if (head == _PUBLISH and n <= self.max_packet) or head in (0x20, _PUBACK, _SUBACK):
                     body = await r.readexactly(n) if n else b""
                 else:  # too large, or nothing of ours (PINGRESP has no body): skip it
                     if head == _PUBLISH:
@@ -298,16 +291,21 @@ class MQTTLink:
                             raise EOFError
                         n -= got
                     continue
+                if head == 0x20:  # CONNACK: flags, return code
+                    if n != 2:
+                        raise MQTTError("expected CONNACK")
+                    self._connack = body[1]
+                    continue
                 if head != _PUBLISH:
                     if n < 2:
                         raise MQTTError("short acknowledgement")
-                    ev = self._acks.get(body[0] << 8 | body[1])
-                    if ev is not None and ev is not True:
+                    pid = body[0] << 8 | body[1]
+                    if self._acks.get(pid) is False:
                         if head == _SUBACK and n > 2 and body[2] == 0x80:
                             self.last_error = "subscription refused"
+                            self._acks[pid] = None
                         else:
-                            self._acks[body[0] << 8 | body[1]] = True
-                        ev.set()
+                            self._acks[pid] = True
                     continue
                 at = 2 + (body[0] << 8 | body[1])
                 topic = str(body[2:at], "utf-8")
@@ -318,7 +316,8 @@ class MQTTLink:
                     self._queue.pop(0)
                     self.dropped += 1
                 self._queue.append((topic, body[at:]))
-                self._rx.set()
+                body = topic = None  # not kept alive while the next packet is awaited
         except Exception as exc:  # noqa: BLE001 - ends this connection; the supervisor retries
-            self.last_error = repr(exc)
-            self._dead.set()
+            if self._w is w:
+                self.last_error = repr(exc)
+                self._drop()

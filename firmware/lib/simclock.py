@@ -24,11 +24,11 @@ class ScaledClock:
         if self.speed_m <= 0:
             raise ValueError("clock speed must be positive")
         self.anchor = int(time.time()) if anchor is None else int(anchor)
-        self._anchor_ns = self.anchor * _NS
 
     def unix_ns(self):
         """Simulated time, ns."""
-        return self._anchor_ns + (time.time_ns() - self._anchor_ns) * self.speed_m // 1000
+        a = self.anchor * _NS
+        return a + (time.time_ns() - a) * self.speed_m // 1000
 
     def unix(self):
         """Simulated time, whole Unix seconds."""
@@ -37,10 +37,6 @@ class ScaledClock:
     def set(self, t):
         """Simulated time follows the host's wall clock and the anchor; a time learnt from the
         network (e.g. a context's `issued`) is not applied."""
-
-    def wall_ms(self, sim_seconds):
-        """Milliseconds of wall time that ``sim_seconds`` of simulated time take."""
-        return sim_seconds * 1000000 // self.speed_m
 
     def ms_until(self, t):
         """Wall milliseconds until simulated time ``t`` (0 if it has passed)."""
@@ -52,7 +48,7 @@ class ScaledClock:
 
 def from_config(cfg):
     """The clock a device config asks for: a ScaledClock, or None for the board's own clock."""
-    c = cfg.get("clock") if cfg else None
+    c = cfg.get("clock")
     if not c:
         return None
     return ScaledClock(c.get("speed", 1), c.get("anchor"))

@@ -15,30 +15,10 @@ from hashlib import sha256
 from micropython import const
 
 _TAG = const(4)
-_QDIR = "out"
-_TMP = ".tmp"
-_BAD = ".bad"
 
 
 class StoreError(Exception):
     pass
-
-
-def _tag(data):
-    return sha256(data).digest()[:_TAG]
-
-
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
-def _mkdir(path):
-    if not _exists(path):
-        os.mkdir(path)
 
 
 def _read_valid(path):
@@ -48,18 +28,18 @@ def _read_valid(path):
             raw = f.read()
     except OSError:
         return None
-    if len(raw) < _TAG or _tag(raw[:-_TAG]) != raw[-_TAG:]:
+    if len(raw) < _TAG or sha256(raw[:-_TAG]).digest()[:_TAG] != raw[-_TAG:]:
         return None
     return raw[:-_TAG]
 
 
 def write_atomic(path, data, tagged=False):
     """Replace the file at ``path`` with ``data`` in one step (``tagged``: append the tag)."""
-    tmp = path + _TMP
+    tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)
         if tagged:
-            f.write(_tag(data))
+            f.write(sha256(data).digest()[:_TAG])
     try:
         os.rename(tmp, path)
     except OSError:  # a filesystem that will not rename over a file (FAT): recover() covers the gap
@@ -67,73 +47,62 @@ def write_atomic(path, data, tagged=False):
         os.rename(tmp, path)
 
 
-def settle_tmp(directory):
-    """Drop the .tmp files an interrupted write_atomic left in ``directory`` (untagged files:
-    the rename is the commit, so a leftover .tmp is a write that never happened)."""
-    for name in os.listdir(directory):
-        if name.endswith(_TMP):
-            os.remove(directory + "/" + name)
-
-
 class Store:
     def __init__(self, root="state", seq_block=64, max_queue=1000):
         self.root = root
+        self._q = root + "/out/"
         self._block = seq_block
         self._max_queue = max_queue
-        _mkdir(root)
-        _mkdir(self._qdir())
+        for d in (root, root + "/out"):
+            try:
+                os.mkdir(d)
+            except OSError:
+                pass  # it exists
         self.recovered = self.recover()
         ceiling = self.get("seq")
-        self._next = int(ceiling) if ceiling else 1
-        self._ceiling = self._next
+        self._next = self._ceiling = int(ceiling) if ceiling else 1
         ids = self.queued()
         self._qnext = ids[-1] + 1 if ids else 1
         self._qcount = len(ids)
 
-    def _qdir(self):
-        return self.root + "/" + _QDIR
-
-    def _path(self, name):
-        return self.root + "/" + name
-
-    # -- recovery --------------------------------------------------------------------------------
+    # -- recovery (at boot) ----------------------------------------------------------------------
     def recover(self):
         """Settle what a crash left behind; returns how many files it touched."""
         touched = 0
-        for d in (self.root, self._qdir()):
+        for d in (self.root + "/", self._q):
             for name in os.listdir(d):
-                path = d + "/" + name
-                if name.endswith(_TMP):
-                    target = path[: -len(_TMP)]
+                path = d + name
+                if name.endswith(".tmp"):
+                    target = path[:-4]
                     if _read_valid(target) is None and _read_valid(path) is not None:
-                        if _exists(target):
+                        try:
                             os.remove(target)
+                        except OSError:
+                            pass  # there was none
                         os.rename(path, target)
                     else:
                         os.remove(path)
                     touched += 1
-                elif d != self.root and not name.endswith(_BAD) and _read_valid(path) is None:
-                    os.rename(path, path + _BAD)  # a damaged delivery: keep it aside, never send it
+                elif d == self._q and not name.endswith(".bad") and _read_valid(path) is None:
+                    os.rename(path, path + ".bad")  # a damaged delivery: keep it aside, never send
                     touched += 1
         return touched
 
     # -- records ---------------------------------------------------------------------------------
     def put(self, name, data):
-        write_atomic(self._path(name), data, True)
+        write_atomic(self.root + "/" + name, data, True)
 
     def get(self, name):
         """The record's bytes, None if there is none; StoreError if it is damaged."""
-        path = self._path(name)
+        path = self.root + "/" + name
         data = _read_valid(path)
-        if data is None and _exists(path):
+        if data is None:
+            try:
+                os.stat(path)
+            except OSError:
+                return None
             raise StoreError("record %s is damaged" % name)
         return data
-
-    def delete(self, name):
-        try:
-            os.remove(self._path(name))
-        except OSError:
-            pass
 
     def put_json(self, name, obj):
         import json
@@ -155,17 +124,13 @@ class Store:
             ceiling = self._next + self._block
             self.put("seq", b"%d" % ceiling)  # reserve first, hand out after
             self._ceiling = ceiling
-        n = self._next
-        self._next = n + 1
-        return n
+        self._next += 1
+        return self._next - 1
 
     # -- queue of unsent deliveries --------------------------------------------------------------
     def queued(self):
         """Ids of the queued records, oldest first."""
-        ids = []
-        for name in os.listdir(self._qdir()):
-            if name.isdigit():
-                ids.append(int(name))
+        ids = [int(name) for name in os.listdir(self._q) if name.isdigit()]
         ids.sort()
         return ids
 
@@ -173,20 +138,20 @@ class Store:
         if self._qcount >= self._max_queue:
             raise StoreError("delivery queue is full (%d)" % self._max_queue)
         qid = self._qnext
-        write_atomic(self._qdir() + "/%08d" % qid, data, True)
+        write_atomic(self._q + "%08d" % qid, data, True)
         self._qnext = qid + 1
         self._qcount += 1
         return qid
 
     def read(self, qid):
-        data = _read_valid(self._qdir() + "/%08d" % qid)
+        data = _read_valid(self._q + "%08d" % qid)
         if data is None:
             raise StoreError("queued record %d is missing or damaged" % qid)
         return data
 
     def remove(self, qid):
         try:
-            os.remove(self._qdir() + "/%08d" % qid)
+            os.remove(self._q + "%08d" % qid)
             self._qcount -= 1
         except OSError:
             pass

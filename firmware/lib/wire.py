@@ -94,7 +94,7 @@ def _enc(out, obj, depth):
         pairs = []
         for key, value in obj.items():
             if key is True or key is False or not isinstance(key, (int, str)):
-                raise WireError("cbor: map keys must be integers or text")
+                raise WireError("cbor: cannot encode a map key %s" % type(key).__name__)
             kb = bytearray()
             _enc(kb, key, depth + 1)
             pairs.append((bytes(kb), value))
@@ -249,14 +249,10 @@ def open1(data):
         item = loads(data)
     except WireError as exc:
         raise WireError("cose: malformed: %s" % exc)
-    if not isinstance(item, Tag):
-        raise WireError("cose: not a tagged COSE_Sign1")
-    parts = item.value
+    parts = item.value if isinstance(item, Tag) else None
     if not isinstance(parts, list) or len(parts) != 4:
-        raise WireError("cose: COSE_Sign1 must be an array of 4 items")
+        raise WireError("cose: not a tagged COSE_Sign1 of 4 items")
     protected, unprotected, payload, sig = parts
-    if not isinstance(protected, bytes):
-        raise WireError("cose: protected header must be a byte string")
     try:
         header = loads(protected)
     except WireError as exc:
@@ -266,10 +262,8 @@ def open1(data):
     kid = unprotected.get(4) if isinstance(unprotected, dict) else None
     if not isinstance(kid, bytes) or not 1 <= len(kid) <= _MAX_KID:
         raise WireError("cose: unprotected header needs a kid of 1..%d bytes" % _MAX_KID)
-    if not isinstance(payload, bytes):
-        raise WireError("cose: payload must be a byte string")
-    if not isinstance(sig, bytes) or len(sig) != 64:
-        raise WireError("cose: signature must be 64 bytes")
+    if not isinstance(payload, bytes) or not isinstance(sig, bytes) or len(sig) != 64:
+        raise WireError("cose: payload must be bytes, the signature 64 bytes")
     return protected, kid, payload, sig
 
 
@@ -333,10 +327,9 @@ def check(market_key, market_id, data, kind, ints=()):
 def check_context(market_key, market_id, data):
     msg = check(market_key, market_id, data, "context",
                 ("interval", "start", "gate", "floor", "cap", "qmax"))
-    if msg.get("key") != market_key:
-        raise WireError("context: names another market key")
-    if not msg["interval"] or msg["floor"] > msg["cap"] or msg["gate"] >= msg["interval"]:
-        raise WireError("context: inconsistent interval, gate or prices")
+    if msg.get("key") != market_key or not msg["interval"] or msg["floor"] > msg["cap"] or \
+            msg["gate"] >= msg["interval"]:
+        raise WireError("context: another market key, or inconsistent interval, gate or prices")
     return msg
 
 

@@ -55,11 +55,10 @@ def parse_heap(lines):
     return rows
 
 
-BOARD_HEAP = pytest.param(None, id="board-heap-110K", marks=pytest.mark.xfail(
-    raises=AssertionError, strict=False,
-    reason="the agent stack as .mpy on the 64-bit unix port boots with ~99 KB live (crypto ~34 KB, "
-           "mqtt ~7.5 KB, hal+meters ~13 KB, cbor+cose+wire ~12 KB, ~17 KB of interned names): "
-           "~9 KB free at 110K, not enough to connect and trade; see tools/heap_report.py"))
+# the board file's heap (110 KB): the agent stack as .mpy on the 64-bit unix port (objects twice
+# the size of the ESP32's) must trade the day with room to spare (see tools/heap_report.py)
+BOARD_HEAP = pytest.param(None, id="board-heap-110K")
+MIN_FREE = 12 * 1024  # the least free heap (after a collection) allowed at the board's heap
 
 
 @pytest.mark.parametrize("heap_limit", [BOARD_HEAP, pytest.param("256K", id="heap-256K")])
@@ -122,3 +121,5 @@ def test_a_day_of_trading_in_an_esp32_heap(tmp_path, mosquitto, mpy_lib, heap_li
               "peak_in_use_incl_garbage": max(r[3] for r in rows)}
     (tmp_path / "heap.json").write_text(json.dumps(report))
     print("\nheap report:", json.dumps(report))
+    if heap_limit is None:
+        assert report["free_after_gc_min"] >= MIN_FREE, report
