@@ -28,7 +28,9 @@ _SIG = bytearray(64)
 _DIG = memoryview(_sha._W)[:256]
 _DIG2 = memoryview(_sha._W)[256:512]
 _P = _ge.point()
-_ATAB = None  # [1..8] * -A for verify, packed (1 KB): allocated at the first verify
+# [1..8] * -A for verify, packed: allocated at import, while the heap is whole, because a device
+# verifies every context and award and a fragmented heap may not have 1 KB in one piece later
+_ATAB = bytearray(1024)
 
 
 @micropython.viper
@@ -105,9 +107,6 @@ def verify(pk, msg, sig):
         return False
     if not _sc.is_canonical(sig, 32):
         return False
-    global _ATAB
-    if _ATAB is None:
-        _ATAB = bytearray(1024)
     p = _P
     if not _ge.decode(p, pk):
         return False

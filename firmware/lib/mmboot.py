@@ -1,0 +1,64 @@
+# The boot of the device, imported by main.py: banner, then the agent on a ready board.
+#
+# After the banner, a device that is provisioned and configured (board config, device config
+# with the market key, a link in config: "broker") runs its agent; Ctrl-C stops it and leaves
+# the REPL. An installed app update (update.py) goes first on sys.path; one that fails to start
+# is rolled back at once, one that never confirms is rolled back after a few boots.
+import gc
+import sys
+
+import fwinfo
+
+gc.collect()
+print("micromarket %s on %s (%s), free heap %d" % (
+    fwinfo.VERSION, fwinfo.board_name(), sys.platform, gc.mem_free()))
+
+
+def _run_agent():
+    # The crypto core first, while the heap is whole: its 6 KB base-point table and buffers need
+    # blocks in one piece, which a heap fragmented by the other imports may no longer have.
+    import ed25519  # noqa: F401
+    import app
+
+    cfg = app.load_config()
+    ready = cfg is not None and "broker" in cfg
+    del cfg  # app.run() reads it again; nothing of it is kept while trading
+    if not ready:
+        sys.modules.pop("app", None)
+        sys.modules.pop("ed25519", None)
+        return  # not provisioned or no link configured: stay at the REPL
+    import asyncio
+
+    import update
+
+    version = update.boot()
+    update.sys_path()
+    sys.modules.pop("update", None)  # back only for the confirmation and a rollback
+    confirmed = []
+
+    def on_interval(agent, s):
+        if not confirmed:
+            import update
+
+            update.confirm()  # the app traded an interval: keep it
+            sys.modules.pop("update", None)
+            confirmed.append(s)
+
+    print("agent starting (app %s); Ctrl-C for the REPL" % (version or "built-in"))
+    try:
+        asyncio.run(app.run(on_interval=on_interval))
+    except KeyboardInterrupt:
+        print("agent stopped")
+    except Exception as exc:  # noqa: BLE001 - report, undo a bad update, keep the REPL
+        sys.print_exception(exc)
+        import update
+
+        if update.state().get("pending"):
+            print("update rolled back to", update.rollback("failed to start: %r" % (exc,)))
+
+
+try:
+    _run_agent()
+except KeyboardInterrupt:
+    print("agent stopped")
+gc.collect()
