@@ -34,7 +34,7 @@ def test_main_boots_the_agent_and_ctrl_c_stops_it(tmp_path, mosquitto, mpy_lib):
                            lib_dirs=[mpy_lib]) as dev:
             assert "on virtual-plug" in dev.expect("micromarket ")
             assert dev.expect("agent starting") == "agent starting (app 1.1.0); Ctrl-C for the REPL"
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # a wait, not a timing check: CI machines are busy
             while time.monotonic() < deadline and not json.loads(
                     (tmp_path / "app.json").read_text()).get("pending") is False:
                 time.sleep(0.1)
