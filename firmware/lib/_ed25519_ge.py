@@ -157,7 +157,7 @@ def _select(out, tab, row: int, e: int):
 
 @micropython.viper
 def _pick(row: int, e: int):
-    """_PRE = e * 16^(4 row) * B for a digit e in -8..8, in constant time."""
+    """_PRE = e * 16^(16 row) * B for a digit e in -8..8, in constant time."""
     _select(_SEL, TABLE, row, e)
     ypx = _PRE[0]
     ymx = _PRE[1]
@@ -175,21 +175,21 @@ def _pick(row: int, e: int):
 def base_mult(r, digits):
     """r = a * B for the signed digits e[i] of a (see _ed25519_sc.recode), constant time.
 
-    With i = 8j + m, a * B = sum over m of 16^m * sum over j of e[8j + m] * (16^(8j) B): a comb
-    over the 8 table rows, Horner in m: 64 mixed additions and 28 doublings."""
+    With i = 16j + m, a * B = sum over m of 16^m * sum over j of e[16j + m] * (16^(16j) B): a
+    comb over the 4 table rows, Horner in m: 64 mixed additions and 60 doublings."""
     d = ptr32(digits)
     set_identity(r)
-    m: int = 7
+    m: int = 15
     j: int = 0
     while m >= 0:
-        if m < 7:
+        if m < 15:
             dbl(r, r, 0)
             dbl(r, r, 0)
             dbl(r, r, 0)
             dbl(r, r, 1)
         j = 0
-        while j < 8:
-            _pick(j, ((d[8 * j + m] + _BIAS) & _MASK30) - _BIAS)
+        while j < 4:
+            _pick(j, ((d[16 * j + m] + _BIAS) & _MASK30) - _BIAS)
             madd(r, r, _PRE)
             j += 1
         m -= 1

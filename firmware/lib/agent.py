@@ -56,19 +56,24 @@ class Agent:
 
     # --- messages from the market -------------------------------------------------------------
 
+    def _handle(self, topic, data):
+        """One message from the market (``data`` may be a view into the link's buffer: nothing
+        of it is kept)."""
+        parts = topic.split("/")
+        handler = self._topics.get(parts[2]) if len(parts) > 2 else None
+        try:
+            if handler is not None:
+                handler(data)
+        except ValueError as exc:  # WireError and anything malformed under it
+            self.stats["refused"] += 1
+            self.log("refused:", exc)
+
     async def _receive(self):
         while True:
             topic, data = await self.link.recv()
-            parts = topic.split("/")
-            handler = self._topics.get(parts[2]) if len(parts) > 2 else None
-            try:
-                if handler is not None:
-                    handler(data)
-            except ValueError as exc:  # WireError and anything malformed under it
-                self.stats["refused"] += 1
-                self.log("refused:", exc)
+            self._handle(topic, data)
             # nothing of this message stays referenced while the next one is awaited
-            topic = data = parts = handler = exc = None
+            topic = data = None
 
     def _on_context(self, data):
         ctx = wire.check_context(self.market_key, self.market, data)
@@ -219,8 +224,12 @@ class Agent:
         for kind in ("context", "clearing", "award", "receipt", "error"):
             await self.link.subscribe(wire.topic(self.market, kind, None if kind in (
                 "context", "clearing") else self.party))
+        if hasattr(self.link, "on_message"):
+            self.link.on_message = self._handle  # handled in the link's reader: no queue
+            rx = None
+        else:
+            rx = asyncio.create_task(self._receive())
         await self.link.connect()
-        rx = asyncio.create_task(self._receive())
         try:
             now = self.clock.unix()
             s = now - now % self.length
@@ -259,4 +268,5 @@ class Agent:
                 if on_interval is not None:
                     on_interval(self, s)
         finally:
-            rx.cancel()
+            if rx is not None:
+                rx.cancel()

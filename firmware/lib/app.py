@@ -8,6 +8,8 @@
 # itself is not kept: each part keeps what it uses.
 import sys
 
+_MAX_PACKET = 2304  # the link's receive buffer: wire's largest message (2 KB), topic, header
+
 
 def _appcfg():
     import appcfg
@@ -31,7 +33,8 @@ def make_link(cfg, party):
 
     host, port = mqtt.parse_url(broker)
     return mqtt.MQTTLink(host, port, client_id=party, keepalive=cfg.get("keepalive", 30),
-                         will=("mm/%s/status/%s" % (cfg["market"], party), b"offline", False, 0))
+                         will=("mm/%s/status/%s" % (cfg["market"], party), b"offline", False, 0),
+                         max_packet=_MAX_PACKET)
 
 
 def build(cfg, log=print):

@@ -5,7 +5,9 @@
     sig = key.sign(msg)                    # 64 bytes, deterministic
     ed25519.verify(key.public, msg, sig)   # True / False, never raises for bad bytes
 
-``public_key(seed)`` and ``sign(seed, msg)`` are one-shot forms. Verification is
+A msg may also be a tuple of buffers, hashed in turn as if joined (COSE's Sig_structure
+head and payload, never copied into one). ``public_key(seed)`` and ``sign(seed, msg)`` are
+one-shot forms. Verification is
 cofactorless and follows OpenSSL exactly: S must be below L, the public key is decoded as
 OpenSSL decodes it (y taken mod p), and R is compared byte for byte with the encoding of
 [S]B - [k]A. After warm-up a sign allocates only its 64-byte result. Signing is constant
@@ -46,12 +48,16 @@ def _same32(a, b, off: int) -> bool:
 
 
 def _hash_mod_l(out, a, b, msg):
-    """out = SHA-512(a || b || msg) mod L (b may be None)."""
+    """out = SHA-512(a || b || msg) mod L (b may be None; msg a buffer or a tuple of them)."""
     _sha.reset(_HS)
     _sha.absorb(_HS, a)
     if b is not None:
         _sha.absorb(_HS, b)
-    _sha.absorb(_HS, msg)
+    if isinstance(msg, tuple):
+        for part in msg:
+            _sha.absorb(_HS, part)
+    else:
+        _sha.absorb(_HS, msg)
     _sha.finish(_HS, _DIGEST)
     _sc.reduce64(out, _DIGEST)
 
@@ -102,7 +108,8 @@ def verify(pk, msg, sig):
             return False
         bytes(pk[:1])  # reject str and other non-buffers before viper reads them
         bytes(sig[:1])
-        bytes(msg[:1])
+        for part in msg if isinstance(msg, tuple) else (msg,):
+            bytes(part[:1])
     except (TypeError, ValueError):
         return False
     if not _sc.is_canonical(sig, 32):

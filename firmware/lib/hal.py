@@ -3,7 +3,8 @@
 # unix port has no machine.Pin, so virtual boards get the same classes on vpin's pins (the driver
 # tests pass sim_hw, which also simulates pulse trains, UART and I2C). The button, the LEDs and
 # the board's own clock (hal_clock; virtual boards run on simclock) are in their own modules,
-# loaded only by boards that use them: a virtual board pays heap for its relay and meter only.
+# loaded only by boards that use them, and a virtual board opens its button and LEDs only when
+# something touches them: while trading it pays heap for its relay and meter only.
 import meter
 
 
@@ -42,6 +43,7 @@ class Board:
     ``clock`` to the board's own (hal_clock.Clock)."""
 
     def __init__(self, cfg, hw=None, clock=None):
+        lazy = hw is None and cfg.get("chip") == "unix"
         hw = hw or hardware()
         if clock is None:
             from hal_clock import Clock
@@ -50,17 +52,32 @@ class Board:
         self.name = cfg.get("name", "unconfigured")
         self.clock = clock
         self.relay = Relay(hw, cfg["relay"]) if "relay" in cfg else None
-        self.button = None
-        if "button" in cfg:
-            from hal_button import Button
-
-            self.button = Button(hw, cfg["button"])
-        self.leds = ()
-        if cfg.get("leds"):
-            from hal_led import open_leds
-
-            self.leds = open_leds(hw, cfg["leds"])
+        # a virtual board on its own pins opens its button and LEDs at first use (its trading
+        # never touches them, so their modules stay unloaded); any other board opens them now
+        self._hw, self._lazy = hw, (cfg.get("button"), cfg.get("leds"))
+        if not lazy:
+            self.button  # noqa: B018
+            self.leds  # noqa: B018
         self.meter = meter.open_meter(cfg["meter"], hw, clock, self.relay)
+
+    def __getattr__(self, name):
+        if name == "button":
+            c = self._lazy[0]
+            if c:
+                from hal_button import Button
+
+                c = Button(self._hw, c)
+            self.button = c
+            return c
+        if name == "leds":
+            c = self._lazy[1]
+            if c:
+                from hal_led import open_leds
+
+                c = open_leds(self._hw, c)
+            self.leds = c or ()
+            return self.leds
+        raise AttributeError(name)
 
     def set_relay(self, on):
         """Switch the load, booking the meter's energy up to this moment first."""

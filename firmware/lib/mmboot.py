@@ -5,6 +5,8 @@
 # the REPL. An installed app update (update.py) goes first on sys.path; one that fails to start
 # is rolled back at once, one that never confirms is rolled back after a few boots.
 import gc
+import json
+import os
 import sys
 
 import fwinfo
@@ -14,8 +16,18 @@ print("micromarket %s on %s (%s), free heap %d" % (
     fwinfo.VERSION, fwinfo.board_name(), sys.platform, gc.mem_free()))
 
 
+def _app_state():
+    """(pending, version) of the installed app, from app.json (update.STATE) read directly."""
+    try:
+        with open("app.json") as f:
+            st = json.load(f)
+    except (OSError, ValueError):
+        return False, None
+    return bool(st.get("pending")), st.get("version")
+
+
 def _run_agent():
-    # The crypto core first, while the heap is whole: its 6 KB base-point table and buffers need
+    # The crypto core first, while the heap is whole: its 3 KB base-point table and buffers need
     # blocks in one piece, which a heap fragmented by the other imports may no longer have.
     import ed25519  # noqa: F401
     import app
@@ -29,20 +41,26 @@ def _run_agent():
         return  # not provisioned or no link configured: stay at the REPL
     import asyncio
 
-    import update
+    pending, version = _app_state()
+    if pending:  # update (its verifier, hashing and file code) is loaded only for a new app
+        import update
 
-    version = update.boot()
-    update.sys_path()
-    sys.modules.pop("update", None)  # back only for the confirmation and a rollback
-    confirmed = []
+        version = update.boot()
+        sys.modules.pop("update", None)
+    try:
+        os.stat("app/lib")
+        sys.path.insert(0, "app/lib")  # an installed app goes in front of the firmware's lib
+    except OSError:
+        pass
+    confirmed = [not pending]
 
     def on_interval(agent, s):
-        if not confirmed:
+        if not confirmed[0]:
             import update
 
             update.confirm()  # the app traded an interval: keep it
             sys.modules.pop("update", None)
-            confirmed.append(s)
+            confirmed[0] = True
 
     print("agent starting (app %s); Ctrl-C for the REPL" % (version or "built-in"))
     try:
@@ -51,9 +69,9 @@ def _run_agent():
         print("agent stopped")
     except Exception as exc:  # noqa: BLE001 - report, undo a bad update, keep the REPL
         sys.print_exception(exc)
-        import update
+        if _app_state()[0]:
+            import update
 
-        if update.state().get("pending"):
             print("update rolled back to", update.rollback("failed to start: %r" % (exc,)))
 
 

@@ -1,4 +1,5 @@
-# MQTT 3.1.1 client for the device, on asyncio streams (unix port and ESP32 alike).
+# MQTT 3.1.1 client for the device: a non-blocking socket driven from the asyncio loop (unix port
+# and ESP32 alike; no asyncio.stream, whose module and objects cost heap).
 #
 # The link interface (seriallink.py, framed CBOR over USB to `micromarket bridge`, is the other):
 # - await link.connect(wait_ms=0): start the background task that connects and keeps
@@ -11,7 +12,9 @@
 # - await link.subscribe(topic_filter): remembered and renewed after every reconnect; may be
 #   called before the first connection.
 # - await link.recv() -> (topic str, payload bytes): the next received message; waits.
-#   link.pending() says how many are queued.
+#   link.pending() says how many are queued. A caller that sets link.on_message(topic,
+#   payload) instead gets every message at once, its payload a memoryview into the link's
+#   receive buffer, valid only during the call: nothing is copied or queued.
 # - link.connected, link.connects (successful connections, so a caller sees a reconnect),
 #   link.pings, link.dropped, link.last_error; await link.close().
 #
@@ -23,8 +26,11 @@
 #
 # Heap: one class; the supervisor task also keeps the connection alive (no pinger task), waits
 # are polled every _POLL_MS (no asyncio Event or wait_for, whose modules and objects cost heap),
-# and packets are built by one function.
+# packets are built by one function, and every packet is read into one receive buffer of
+# max_packet bytes allocated with the link (the reader sleeps on the socket in asyncio's poller).
 import asyncio
+import socket
+from errno import EAGAIN, EINPROGRESS, ENOTCONN
 from time import ticks_diff, ticks_ms
 
 from micropython import const
@@ -117,10 +123,11 @@ class MQTTLink:
         self.max_packet, self.max_queue, self.ack_timeout_ms = max_packet, max_queue, ack_timeout_ms
         self.connected = self._closing = False
         self.connects = self.pings = self.dropped = self._pid = self._sent = self._heard = 0
-        self.last_error = self._task = self._w = self._connack = None
+        self.last_error = self._task = self._w = self._connack = self.on_message = None
         self._subs = []
         self._queue = []
         self._acks = {}  # packet id -> False while waiting, True once acknowledged
+        self._rx = bytearray(max_packet)  # every packet is read here; nothing else per packet
 
     # --- the link interface ---------------------------------------------------------------
 
@@ -175,6 +182,27 @@ class MQTTLink:
         self._pid = self._pid % 0xFFFF + 1
         return self._pid
 
+    async def _write(self, s, pkt):
+        """All of ``pkt`` to the non-blocking socket ``s``; a socket still connecting, or one
+        whose buffer is full, is tried again every _POLL_MS up to ack_timeout_ms."""
+        mv = memoryview(pkt)
+        off = 0
+        waited = 0
+        while off < len(mv):
+            try:
+                n = s.write(mv[off:])
+            except OSError as exc:
+                if exc.errno not in (EAGAIN, EINPROGRESS, ENOTCONN):
+                    raise
+                n = None
+            if n:
+                off += n
+                continue
+            if waited >= self.ack_timeout_ms or self._w is not s:
+                raise OSError(EAGAIN)
+            await asyncio.sleep_ms(_POLL_MS)
+            waited += _POLL_MS
+
     async def _send(self, pkt, pid=0):
         """Write ``pkt``; for a ``pid``, wait for the PUBACK/SUBACK that names it."""
         w = self._w
@@ -185,10 +213,10 @@ class MQTTLink:
             acks[pid] = False
         try:
             try:
-                w.write(pkt)
-                await w.drain()
+                await self._write(w, pkt)
             except OSError as exc:
-                self._drop()
+                if self._w is w:
+                    self._drop()
                 raise LinkDown("send failed: %s" % exc)
             self._sent = ticks_ms()
             if pid:
@@ -224,12 +252,19 @@ class MQTTLink:
         while not self._closing:
             reader = None
             try:
-                r, w = await asyncio.open_connection(self.host, self.port)
+                addr = socket.getaddrinfo(self.host, self.port)[0][-1]
+                w = socket.socket()
+                w.setblocking(False)
                 self._w, self._connack = w, None
-                w.write(connect_packet(self.client_id, self.keepalive, self.will))
-                await w.drain()
+                try:
+                    w.connect(addr)
+                except OSError as exc:
+                    if exc.errno not in (EINPROGRESS, EAGAIN):
+                        raise
+                addr = None
+                await self._write(w, connect_packet(self.client_id, self.keepalive, self.will))
                 self._sent = self._heard = ticks_ms()
-                reader = asyncio.create_task(self._serve(r, w))
+                reader = asyncio.create_task(self._serve(w))
                 await self._until(lambda: self._connack is not None or self._w is not w,
                                   self.ack_timeout_ms)
                 if self._connack is None:
@@ -264,60 +299,81 @@ class MQTTLink:
             if attempt < 16:
                 attempt += 1
 
-    async def _serve(self, r, w):
+    async def _fill(self, s, mv):
+        """Fill ``mv`` from socket ``s``, sleeping in asyncio's poller while nothing comes."""
+        got = 0
+        while got < len(mv):
+            n = s.readinto(mv[got:])
+            if n is None:
+                yield asyncio.core._io_queue.queue_read(s)
+            elif n:
+                got += n
+            else:
+                raise EOFError
+
+    async def _serve(self, s):
         """Read packets until the connection fails; the supervisor then reconnects."""
+        rx = self._rx
+        mv = memoryview(rx)
+        one = mv[:1]
+        size = len(rx)
         try:
             while True:
-                kind = (await r.readexactly(1))[0]
+                await self._fill(s, one)
+                kind = rx[0]
                 n = shift = 0
                 while True:
-                    byte = (await r.readexactly(1))[0]
-                    n |= (byte & 0x7F) << shift
-                    if not byte & 0x80:
+                    await self._fill(s, one)
+                    n |= (rx[0] & 0x7F) << shift
+                    if not rx[0] & 0x80:
                         break
                     shift += 7
                     if shift > 21:
                         raise MQTTError("bad remaining length")
                 self._heard = ticks_ms()
                 head = kind & 0xF0
-                if (head == _PUBLISH and n <= self.max_packet) or head in (0x20, _PUBACK, _SUBACK):
-                    body = await r.readexactly(n) if n else b""
+                if (head == _PUBLISH and n <= size) or head in (0x20, _PUBACK, _SUBACK):
+                    if n > size:
+                        raise MQTTError("oversized acknowledgement")
+                    await self._fill(s, mv[:n])
                 else:  # too large, or nothing of ours (PINGRESP has no body): skip it
                     if head == _PUBLISH:
                         self.dropped += 1
                     while n:
-                        got = len(await r.read(n if n < 64 else 64))
-                        if not got:
-                            raise EOFError
-                        n -= got
+                        k = n if n < size else size
+                        await self._fill(s, mv[:k])
+                        n -= k
                     continue
                 if head == 0x20:  # CONNACK: flags, return code
                     if n != 2:
                         raise MQTTError("expected CONNACK")
-                    self._connack = body[1]
+                    self._connack = rx[1]
                     continue
                 if head != _PUBLISH:
                     if n < 2:
                         raise MQTTError("short acknowledgement")
-                    pid = body[0] << 8 | body[1]
+                    pid = rx[0] << 8 | rx[1]
                     if self._acks.get(pid) is False:
-                        if head == _SUBACK and n > 2 and body[2] == 0x80:
+                        if head == _SUBACK and n > 2 and rx[2] == 0x80:
                             self.last_error = "subscription refused"
                             self._acks[pid] = None
                         else:
                             self._acks[pid] = True
                     continue
-                at = 2 + (body[0] << 8 | body[1])
-                topic = str(body[2:at], "utf-8")
+                at = 2 + (rx[0] << 8 | rx[1])
+                topic = str(mv[2:at], "utf-8")
                 if kind & 0x06:
-                    await self._send(bytes((_PUBACK, 2, body[at], body[at + 1])))
+                    await self._send(bytes((_PUBACK, 2, rx[at], rx[at + 1])))
                     at += 2
-                if len(self._queue) >= self.max_queue:
-                    self._queue.pop(0)
-                    self.dropped += 1
-                self._queue.append((topic, body[at:]))
-                body = topic = None  # not kept alive while the next packet is awaited
+                if self.on_message is not None:
+                    self.on_message(topic, mv[at:n])
+                else:
+                    if len(self._queue) >= self.max_queue:
+                        self._queue.pop(0)
+                        self.dropped += 1
+                    self._queue.append((topic, bytes(mv[at:n])))
+                topic = None  # not kept alive while the next packet is awaited
         except Exception as exc:  # noqa: BLE001 - ends this connection; the supervisor retries
-            if self._w is w:
+            if self._w is s:
                 self.last_error = repr(exc)
                 self._drop()

@@ -227,7 +227,14 @@ def loads(data, limit=MAX_INPUT):
 # ---------------------------------------------------------------------------- COSE_Sign1
 
 def _sig_structure(protected, payload):
-    return dumps(["Signature1", protected, b"", payload])
+    """The Sig_structure as (head, payload): ed25519 hashes the parts in turn, so the payload
+    is never copied into one message."""
+    head = bytearray(b"\x84\x6aSignature1")
+    _head(head, 2, len(protected))
+    head.extend(protected)
+    head.append(0x40)
+    _head(head, 2, len(payload))
+    return head, payload
 
 
 def sign1(signing_key, payload, kid):
@@ -267,11 +274,12 @@ def open1(data):
     return protected, kid, payload, sig
 
 
-def verify1(public_key, data):
-    """Verify data with the 32-byte public_key; the payload bytes, or WireError."""
+def verify1(public_key, data, parts=None):
+    """Verify data with the 32-byte public_key; the payload bytes, or WireError. ``parts`` is
+    open1(data) when the caller has it already."""
     import ed25519  # imported on first use: signing-only callers never load the verifier
 
-    protected, kid, payload, sig = open1(data)
+    protected, kid, payload, sig = parts or open1(data)
     if not ed25519.verify(public_key, _sig_structure(protected, payload), sig):
         raise WireError("cose: signature of %r does not verify" % kid)
     return payload
@@ -306,9 +314,11 @@ def check(market_key, market_id, data, kind, ints=()):
     try:
         if len(data) > _MAX_IN:
             raise WireError("%d bytes is too large" % len(data))
-        if kid(data) != market_id:
+        parts = open1(data)
+        if parts[1] != market_id.encode():
             raise WireError("not signed by market " + market_id)
-        msg = loads(verify1(market_key, data))
+        msg = loads(verify1(market_key, data, parts))
+        parts = None
         if not isinstance(msg, dict) or msg.get("type") != kind:
             raise WireError("not a %s message" % kind)
         if msg.get("v") != _V:

@@ -5,9 +5,9 @@
 - firmware/lib/_ed25519_fe.py: mul, square, add, sub modulo p = 2^255 - 19 on 20 limbs of
   13 bits, fully unrolled viper. Every intermediate stays inside a signed 32-bit int: a column of
   the product holds at most 20 products of limbs <= 9216, 20 * 9216^2 < 2^31.
-- firmware/lib/_ed25519_table.py: k * 16^(8j) * B for j < 8, k = 1..8, as (y+x, y-x, 2d*x*y),
-  each a 32-byte little-endian field element: 8 * 8 * 96 = 6144 bytes (heap is scarce: twice
-  the rows would save 16 of the 28 doublings of a sign for 6 KB more).
+- firmware/lib/_ed25519_table.py: k * 16^(16j) * B for j < 4, k = 1..8, as (y+x, y-x, 2d*x*y),
+  each a 32-byte little-endian field element: 4 * 8 * 96 = 3072 bytes (heap is scarce: twice
+  the rows would save 32 of the 60 doublings of a sign for 3 KB more).
 """
 
 import sys
@@ -22,7 +22,7 @@ BITS = 13        # bits per limb
 MASK = (1 << BITS) - 1
 TOP_BITS = 255 - BITS * (NL - 1)   # bits of the top limb below 2^255 (8)
 FOLD = 19 << (BITS * NL - 255)     # 2^260 = 608 (mod p)
-ROWS = 8                           # rows of the base table
+ROWS = 4                           # rows of the base table
 SPACING = 64 // ROWS               # base-16 digits between rows
 MAX_LIMB = 9216                    # loosest limb a mul/sub input may carry (see _bounds)
 
