@@ -20,6 +20,8 @@ import personalities as P
 import wire
 
 _SLICE_MS = 100  # the longest wall-clock nap: the loop notices contexts, awards and the link
+_GC_EVERY = 4096  # collect after this many bytes allocated: garbage never spreads over the heap,
+# so what lives stays low and the free space above it stays in one piece
 
 
 class Agent:
@@ -160,6 +162,7 @@ class Agent:
             if not self._applied:
                 self.stats["island"] += 1
         wh, counter = (d_imp, imp) if side == "buy" else (d_exp, exp)
+        gc.collect()
         msg = wire.delivery(self.key, self.market, self.party, self.store.next_seq(), s, side,
                             wh, counter, award_hash)
         self.store.push(msg)
@@ -205,6 +208,7 @@ class Agent:
             self.tenders[b] = None
             return
         side, curve = out
+        gc.collect()  # signing and sending want room in one piece
         msg = wire.tender(self.key, self.market, self.party, self.store.next_seq(), b, side,
                           curve, b)
         try:
@@ -221,6 +225,8 @@ class Agent:
         after each one (tests and the heap report use it)."""
         import asyncio
 
+        gc.collect()
+        gc.threshold(_GC_EVERY)
         for kind in ("context", "clearing", "award", "receipt", "error"):
             await self.link.subscribe(wire.topic(self.market, kind, None if kind in (
                 "context", "clearing") else self.party))

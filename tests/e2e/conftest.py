@@ -4,19 +4,6 @@ real path, trading with a `micromarket market serve` process over the session's 
 import pytest
 from e2e_street import SPEED, make_street
 
-from micromarket.fleet import AgentsSilent
-
-
-def pytest_collection_modifyitems(items):
-    # Until firmware/ fits the boards' real heap (110 KB; the agent needed ~125 KB when these
-    # tests were written) the agents die of MemoryError at boot and the street never trades.
-    # Exactly that failure is expected; any other failure fails, and a pass shows as XPASS.
-    mark = pytest.mark.xfail(raises=AgentsSilent, strict=False,
-                             reason="firmware agent does not fit the virtual boards' heap yet")
-    for item in items:
-        if "tests/e2e/" in str(item.fspath):
-            item.add_marker(mark)
-
 
 @pytest.fixture
 def street(tmp_path):
