@@ -65,14 +65,6 @@ def load_config():
     return cfg
 
 
-def _read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
 def enrolled_key(data):
     """The public key an enrollment credential (COSE bytes) names, None if it names none."""
     import wire
@@ -86,10 +78,11 @@ def enrolled_key(data):
 def load_identity():
     """(signing key, party id, enrollment bytes) of a provisioned device; ValueError if not."""
     import ed25519
+    import store
     import wire
 
-    seed = _read("id/seed")
-    data = _read("id/enrollment.cose")
+    seed = store.read_file("id/seed")
+    data = store.read_file("id/enrollment.cose")
     if seed is None or len(seed) != 32 or data is None:
         raise ValueError("not provisioned: run micromarket provision")
     sk = ed25519.SigningKey(seed)

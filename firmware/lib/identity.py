@@ -30,29 +30,6 @@ class IdentityError(ValueError):
     pass
 
 
-def _read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
-def _remove(path):
-    try:
-        os.remove(path)
-    except OSError:
-        pass
-
-
 def _write(path, data):
     store.write_atomic(path, data)
 
@@ -71,14 +48,14 @@ def _key(seed):
 
 
 def _seed(path):
-    seed = _read(path)
+    seed = store.read_file(path)
     if seed is None or len(seed) != 32:
         return None
     return seed
 
 
 def _enrolled_key():
-    data = _read(ENROLLMENT)
+    data = store.read_file(ENROLLMENT)
     if data is None:
         return None
     try:
@@ -94,7 +71,7 @@ def status():
     enrolled = _enrolled_key()
     ok = key is not None and enrolled == key
     return {"provisioned": ok, "party": cose.party_id(key) if ok else None,
-            "pending": _exists(PENDING)}
+            "pending": store.exists(PENDING)}
 
 
 def prepare(fresh):
@@ -142,11 +119,11 @@ def commit(enrollment, registrar):
     if seed is None or _key(seed).public != cred["key"]:
         raise IdentityError("the enrollment is for another key")
     if _seed(PENDING) is not None:
-        _remove(ENROLLMENT)
+        store.remove_file(ENROLLMENT)
         try:
             os.rename(PENDING, SEED)
         except OSError:  # a filesystem that will not rename over a file
-            _remove(SEED)
+            store.remove_file(SEED)
             os.rename(PENDING, SEED)
     _write(ENROLLMENT, enrollment)
     return cred["party"]

@@ -21,12 +21,35 @@ class StoreError(Exception):
     pass
 
 
-def _read_valid(path):
-    """The payload of a record file, or None if it is missing or fails its tag."""
+def read_file(path):
+    """The bytes of a file, or None if it cannot be read."""
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            return f.read()
     except OSError:
+        return None
+
+
+def exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def remove_file(path):
+    """Remove a file if it is there."""
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def _read_valid(path):
+    """The payload of a record file, or None if it is missing or fails its tag."""
+    raw = read_file(path)
+    if raw is None:
         return None
     if len(raw) < _TAG or sha256(raw[:-_TAG]).digest()[:_TAG] != raw[-_TAG:]:
         return None

@@ -20,6 +20,7 @@ from micropython import const
 
 import cbor
 import cose
+from store import exists
 
 APP = "app"
 NEW = "app.new"
@@ -34,16 +35,8 @@ class UpdateError(ValueError):
     pass
 
 
-def _exists(p):
-    try:
-        os.stat(p)
-        return True
-    except OSError:
-        return False
-
-
 def _rmtree(p):
-    if not _exists(p):
+    if not exists(p):
         return
     if os.stat(p)[0] & 0x4000:
         for name in os.listdir(p):
@@ -57,7 +50,7 @@ def _makedirs(path):
     at = ""
     for part in path.split("/")[:-1]:
         at = at + "/" + part if at else part
-        if not _exists(at):
+        if not exists(at):
             os.mkdir(at)
 
 
@@ -142,7 +135,7 @@ def install(path, release_key, market=None):
         raise
     st = state()
     _rmtree(PREV)
-    if _exists(APP):
+    if exists(APP):
         os.rename(APP, PREV)
     os.rename(NEW, APP)
     _save({"version": m["version"], "pending": True, "boots": 0,
@@ -154,7 +147,7 @@ def rollback(reason="rolled back"):
     """Put the previous app back (or none, the firmware's own lib); returns its version."""
     st = state()
     _rmtree(APP)
-    if _exists(PREV):
+    if exists(PREV):
         os.rename(PREV, APP)
     _save({"version": st.get("previous"), "pending": False, "boots": 0,
            "rejected": st.get("version"), "reason": reason})
@@ -185,5 +178,5 @@ def sys_path():
     """Put the installed app's lib/ in front of the firmware's own."""
     import sys
 
-    if _exists(APP + "/lib") and APP + "/lib" not in sys.path:
+    if exists(APP + "/lib") and APP + "/lib" not in sys.path:
         sys.path.insert(0, APP + "/lib")
