@@ -59,7 +59,7 @@ KINDS = {
     "dishwasher": ("virtual-plug", "load", "deferrable",
                    {"power_w": 1800, "energy_wh": 1350, "deadline_s": 21 * 3600}),
     "heater": ("virtual-plug", "load", "thermostatic",
-               {"power_w": 2000, "lo_mc": 19000, "hi_mc": 22000, "temp_out_mc": 6000}),
+               {"power_w": 1800, "lo_mc": 19000, "hi_mc": 22000, "temp_out_mc": 6000}),
     "battery": ("virtual-battery", "battery", "battery", {}),
 }
 # a street: two of three homes have a meter, one in two has PV, appliances and a battery here and there

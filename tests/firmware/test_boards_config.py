@@ -37,7 +37,7 @@ emit(dict(name=b.name, fw=fwinfo.board_name(), role=role["role"], w=b.meter.powe
     assert res["name"] == res["fw"] == name
     assert res["role"] == board.config["role"]["role"]
     assert res["seq"] == 1
-    expected_w = {"virtual-plug": 2, "virtual-meter": 600, "virtual-battery": 0}.get(name)
+    expected_w = {"virtual-plug": 1800, "virtual-meter": 600, "virtual-battery": 0}.get(name)
     if expected_w is not None:
         assert res["w"] == expected_w
     else:

@@ -64,7 +64,7 @@ def test_device_config_is_compact_json_the_firmware_reads():
     assert list(files) == [CONFIG_PATH] == ["config/board.json"]
     cfg = json.loads(files[CONFIG_PATH])
     assert cfg["name"] == "virtual-plug" and cfg["heap"] == b.heap_bytes
-    assert cfg["meter"]["points"][0] == [0, 2]
+    assert cfg["meter"]["points"][0] == [0, 1800]  # 00:00, the appliance's rated 1.8 kW
     assert len(files[CONFIG_PATH]) < 1024
 
 
