@@ -18,16 +18,10 @@ for _d in sorted(p for p in Path(__file__).parent.rglob("*") if p.is_dir()):
 import pytest
 
 from micromarket import upy
-from micromarket.paths import FIRMWARE_DIR, ROOT
+from micromarket.paths import ROOT
 
 SHARED = ROOT.parent / "shared"
 VECTORS = SHARED / "vectors"
-
-
-def pytest_addoption(parser):
-    group = parser.getgroup("micromarket")
-    group.addoption("--broker-url", default=None,
-                    help="use this MQTT broker instead of starting Mosquitto on loopback")
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """The ``micromarket`` command: a thin table of subcommands, each loaded only when used."""
 
 import importlib
-import importlib.util
 import sys
 
 import click
@@ -29,13 +28,6 @@ COMMANDS = {
 }
 
 
-def _importable(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 class LazyGroup(click.Group):
     """A group whose subcommands are imported from a table on first use."""
 
@@ -44,8 +36,7 @@ class LazyGroup(click.Group):
         self.table = table
 
     def list_commands(self, ctx):
-        lazy = (n for n, t in self.table.items() if _importable(t.partition(":")[0]))
-        return sorted({*self.commands, *lazy})
+        return sorted({*self.commands, *self.table})
 
     def get_command(self, ctx, name):
         if name in self.commands:
@@ -54,12 +45,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, _, attr = target.partition(":")
-        try:
-            return getattr(importlib.import_module(module), attr)
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):
-                raise click.UsageError(f"`{name}` is not available in this build") from exc
-            raise
+        return getattr(importlib.import_module(module), attr)
 
 
 @click.group(cls=LazyGroup, table=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

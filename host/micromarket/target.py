@@ -100,10 +100,6 @@ class Target:
 
         return ast.literal_eval(self.exec(f"print(repr({expr}))").strip())
 
-    def fs_put(self, local, remote: str) -> None:
-        with open(local, "rb") as f:
-            self.write_file(remote, f.read())
-
     def write_file(self, remote: str, data: bytes, chunk: int = 1024) -> None:
         """Write a file atomically: into ``remote + '.part'``, then renamed over the old one."""
         part = remote + ".part"

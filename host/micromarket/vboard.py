@@ -117,7 +117,7 @@ def start(name: str, board: str = "virtual-plug", heap: int | None = None, app: 
 
     _check_name(name)
     spec = get_board(board)
-    if spec.chip != "unix":
+    if not spec.virtual:
         raise UsageError(f"board {board!r} is a real {spec.chip} board, not a virtual one",
                          "pick a virtual board: micromarket vboard start NAME --board virtual-plug")
     home = boards_home() / name

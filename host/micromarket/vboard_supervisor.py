@@ -194,11 +194,7 @@ class Supervisor:
         if self.child and self.child.poll() is None:
             self.child.kill()
             self.child.wait()
-        for name in ("state.json",):
-            try:
-                (self.state_dir / name).unlink()
-            except FileNotFoundError:
-                pass
+        (self.state_dir / "state.json").unlink(missing_ok=True)
 
 
 def main() -> None:

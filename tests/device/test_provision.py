@@ -1,17 +1,15 @@
 """`micromarket provision` end to end: virtual boards over their serial ports (mpremote transport),
 the real registrar key, the market's registry and the device's own key generation."""
 
+import contextlib
 import json
-import os
-import pty
 import sqlite3
 import subprocess
 import sys
-import threading
-import tty
 
 import pytest
 import serial
+from ptys import answering_pty
 
 from micromarket import keys, protocol as P, vboard
 from micromarket.errors import DeviceError
@@ -178,27 +176,14 @@ def test_registry_locked_midway_leaves_device_unprovisioned(host):
         vboard.remove("prov-midway")
 
 
-def _garbage_pty():
-    m, s = pty.openpty()
-    tty.setraw(s)
-
-    def answer():
-        while True:
-            try:
-                os.read(m, 1024)
-                os.write(m, b"\x1b[0mgarbage \xff\xfe\r\n")
-            except OSError:
-                return
-    threading.Thread(target=answer, daemon=True).start()
-    return os.ttyname(s)
-
-
 def test_bad_ports(host, tmp_path):
     blank = _board("prov-blank", app=False)
+    garbage = contextlib.ExitStack()
     try:
         cases = {
             "/dev/does-not-exist": "port /dev/does-not-exist does not exist",
-            _garbage_pty(): "no MicroPython REPL answered",
+            garbage.enter_context(answering_pty(b"\x1b[0mgarbage \xff\xfe\r\n")):
+                "no MicroPython REPL answered",
             blank.port: "does not run the micromarket firmware",
         }
         r = run(host, "--json", ports=list(cases))
@@ -219,6 +204,7 @@ def test_bad_ports(host, tmp_path):
         assert r.returncode == 2 or r.returncode == 1
         assert "no port given" in r.stderr and "Traceback" not in r.stderr
     finally:
+        garbage.close()
         vboard.stop("prov-blank")
         vboard.remove("prov-blank")
 

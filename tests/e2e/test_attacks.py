@@ -2,7 +2,6 @@
 enrolled, an award forged on the broker, a replayed tender (and delivery), app updates that are
 unsigned or tampered with."""
 
-import json
 import time
 
 import paho.mqtt.client as paho

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from micromarket import boards
-from micromarket import protocol as P
 from micromarket.paths import FIRMWARE_DIR
 
 sys.path.insert(0, str(Path(__file__).parent))

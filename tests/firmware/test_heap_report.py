@@ -4,7 +4,6 @@ simulator, no provisioning or boot-only code) and enough heap left to trade, and
 each import's heap is printed."""
 
 import sys
-from pathlib import Path
 
 from micromarket.paths import ROOT
 

@@ -1,11 +1,11 @@
 """`micromarket deploy`: compile for the board, copy only what changed, reset; clear errors on bad ports."""
 
 import os
-import pty
 import time
 
 import pytest
 import serial
+from ptys import answering_pty
 
 from micromarket import vboard
 from micromarket.boards import get_board
@@ -76,12 +76,8 @@ def test_busy_port(cli, blank_board):
 
 
 def test_port_without_micropython(cli):
-    master, slave = pty.openpty()  # a serial line where nothing answers the REPL
-    try:
-        r = cli("deploy", "--port", os.ttyname(slave), "--board", "virtual-plug", timeout=60)
-    finally:
-        os.close(master)
-        os.close(slave)
+    with answering_pty(None) as port:  # a serial line where nothing answers the REPL
+        r = cli("deploy", "--port", port, "--board", "virtual-plug", timeout=60)
     assert r.returncode == 1 and "no MicroPython REPL answered" in r.stderr, r.stderr
 
 

@@ -48,7 +48,7 @@ class FakeRom:
             self._answer(op, 0, b"\x01\x05\x00\x00")
 
     def _serve(self) -> None:
-        buf, frame, escaped = bytearray(), None, False
+        frame, escaped = None, False
         while True:
             try:
                 chunk = os.read(self.master, 4096)

@@ -2,13 +2,11 @@
 
 import json
 import os
-import pty
 import subprocess
 import sys
-import threading
-import tty
 
 import pytest
+from ptys import answering_pty
 import serial
 from esptool.bin_image import LoadFirmwareImage
 from espfw import merged_firmware
@@ -90,22 +88,11 @@ def test_wrong_chip_on_the_port(fw):
 
 
 def test_not_a_bootloader_on_the_port(fw):
-    m, s = pty.openpty()
-    tty.setraw(s)
-
-    def garbage():
-        while True:
-            try:
-                os.read(m, 4096)
-                os.write(m, b"MicroPython v1.29 garbage\r\n>>> ")
-            except OSError:
-                return
-    threading.Thread(target=garbage, daemon=True).start()
-    r = mm("flash", "--board", "shelly-plus-plug-s", "--port", os.ttyname(s), "--firmware", fw / "esp32.bin")
-    os.close(m)
+    with answering_pty(b"MicroPython v1.29 garbage\r\n>>> ") as port:
+        r = mm("flash", "--board", "shelly-plus-plug-s", "--port", port, "--firmware", fw / "esp32.bin")
     assert r.returncode == 1
     line = last_line(r)
-    assert line.startswith(f"micromarket: no ESP chip answered on {os.ttyname(s)}")
+    assert line.startswith(f"micromarket: no ESP chip answered on {port}")
     assert line.endswith("hold BOOT while pressing RESET to enter the bootloader, then retry")
 
 
