@@ -66,7 +66,7 @@ class DeployResult:
 
 
 _HASH_SNIPPET = """
-import hashlib, os
+import hashlib
 def _h(p):
     try:
         f = open(p, 'rb')
