@@ -13,9 +13,7 @@ _T = bytearray(160)  # 40 columns of a product
 
 
 @micropython.viper
-def fmul(o, a, b):
-    x = ptr32(a)
-    y = ptr32(b)
+def fmul(r: ptr32, x: ptr32, y: ptr32):
     t = ptr32(_T)
     c: int = x[0] * y[0]
     t[0] = c & 0x1FFF
@@ -96,7 +94,6 @@ def fmul(o, a, b):
     c = (c >> 13) + x[19] * y[19]
     t[38] = c & 0x1FFF
     t[39] = c >> 13
-    r = ptr32(o)
     c = t[0] + t[20] * 608
     r[0] = c & 0x1FFF
     c = (c >> 13) + t[1] + t[21] * 608
@@ -143,8 +140,7 @@ def fmul(o, a, b):
 
 
 @micropython.viper
-def fsq(o, a):
-    x = ptr32(a)
+def fsq(r: ptr32, x: ptr32):
     t = ptr32(_T)
     c: int = x[0] * x[0]
     t[0] = c & 0x1FFF
@@ -225,7 +221,6 @@ def fsq(o, a):
     c = (c >> 13) + x[19] * x[19]
     t[38] = c & 0x1FFF
     t[39] = c >> 13
-    r = ptr32(o)
     c = t[0] + t[20] * 608
     r[0] = c & 0x1FFF
     c = (c >> 13) + t[1] + t[21] * 608
@@ -272,10 +267,7 @@ def fsq(o, a):
 
 
 @micropython.viper
-def fadd(o, a, b):
-    x = ptr32(a)
-    y = ptr32(b)
-    r = ptr32(o)
+def fadd(r: ptr32, x: ptr32, y: ptr32):
     c: int = x[0] + y[0]
     r[0] = c & 0x1FFF
     c = (c >> 13) + x[1] + y[1]
@@ -322,10 +314,7 @@ def fadd(o, a, b):
 
 
 @micropython.viper
-def fsub(o, a, b):
-    x = ptr32(a)
-    y = ptr32(b)
-    r = ptr32(o)
+def fsub(r: ptr32, x: ptr32, y: ptr32):
     c: int = x[0] + 15168 - y[0]
     r[0] = c & 0x1FFF
     c = (c >> 13) + x[1] + 16382 - y[1]

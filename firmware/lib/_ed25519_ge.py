@@ -26,6 +26,9 @@ try:
 except ImportError:
     pass
 
+SUB = const(1)       # flags of add
+WITH_T = const(2)
+CACHED = const(4)
 _BIAS = const(0x20000000)   # sign-restoring load of a negative int32, see _ed25519_sc
 _MASK30 = const(0x3FFFFFFF)
 
@@ -37,7 +40,7 @@ _C, _D, _E, _F = fe(), fe(), fe(), fe()
 _SEL = bytearray(96)                 # the table entry picked by _select
 _PRE = (fe(), fe(), fe())            # that entry unpacked: y+x, y-x, 2d*x*y
 # A cached point read back from the packed multiples of double_mult: _PRE and the power chain's
-# _ZC, both idle while a multiple is added (cadd's scratch is _A.._H).
+# _ZC, both idle while a multiple is added (add's scratch is _A.._H).
 _CQ = (_PRE[0], _PRE[1], _PRE[2], _ZC)
 
 
@@ -76,8 +79,29 @@ def dbl(r, p, with_t: int):
 
 
 @micropython.viper
-def _finish_add(r):
-    """Shared tail of both additions: _A = B, _B = A, _C = C, _D = D of the formula."""
+def add(r, p, q, flags: int):
+    """r = p + q, or p - q when flags & SUB, q in one of the two forms of a table entry:
+    (y+x, y-x, 2d*x*y) with z = 1 (7M), or, with flags & CACHED, (Y+X, Y-X, 2Z, 2d*T) (8M).
+    T of r is computed only with flags & WITH_T (one M less when a doubling comes next).
+    The flags are public: the subtraction of a secret digit goes through _pick instead."""
+    x1 = p[0]
+    y1 = p[1]
+    fadd(_A, y1, x1)
+    fsub(_B, y1, x1)
+    if flags & SUB:
+        fmul(_A, _A, q[1])
+        fmul(_B, _B, q[0])
+    else:
+        fmul(_A, _A, q[0])
+        fmul(_B, _B, q[1])
+    if flags & CACHED:
+        fmul(_C, p[3], q[3])
+        fmul(_D, p[2], q[2])
+    else:
+        fmul(_C, p[3], q[2])
+        fadd(_D, p[2], p[2])
+    if flags & SUB:
+        fsub(_C, ZERO, _C)
     fsub(_E, _A, _B)
     fadd(_H, _A, _B)
     fsub(_F, _D, _C)
@@ -85,48 +109,8 @@ def _finish_add(r):
     fmul(r[0], _E, _F)
     fmul(r[1], _G, _H)
     fmul(r[2], _F, _G)
-    fmul(r[3], _E, _H)
-
-
-@micropython.viper
-def madd(r, p, q):
-    """r = p + q for q = (y+x, y-x, 2d*x*y) with z = 1 (7M)."""
-    x1 = p[0]
-    y1 = p[1]
-    fadd(_A, y1, x1)
-    fmul(_A, _A, q[0])
-    fsub(_B, y1, x1)
-    fmul(_B, _B, q[1])
-    fmul(_C, p[3], q[2])
-    fadd(_D, p[2], p[2])
-    _finish_add(r)
-
-
-@micropython.viper
-def cadd(r, p, q, neg: int):
-    """r = p + q, or p - q when neg (public flag), for a cached q (8M)."""
-    x1 = p[0]
-    y1 = p[1]
-    fadd(_A, y1, x1)
-    fsub(_B, y1, x1)
-    if neg:
-        fmul(_A, _A, q[1])
-        fmul(_B, _B, q[0])
-    else:
-        fmul(_A, _A, q[0])
-        fmul(_B, _B, q[1])
-    fmul(_C, p[3], q[3])
-    if neg:
-        fsub(_C, ZERO, _C)
-    fmul(_D, p[2], q[2])
-    _finish_add(r)
-
-
-def to_cached(c, p):
-    fadd(c[0], p[1], p[0])
-    fsub(c[1], p[1], p[0])
-    fadd(c[2], p[2], p[2])
-    fmul(c[3], p[3], D2)
+    if flags & WITH_T:
+        fmul(r[3], _E, _H)
 
 
 @micropython.viper
@@ -190,37 +174,43 @@ def base_mult(r, digits):
         j = 0
         while j < 4:
             _pick(j, ((d[16 * j + m] + _BIAS) & _MASK30) - _BIAS)
-            madd(r, r, _PRE)
+            add(r, r, _PRE, WITH_T if j < 3 else 0)
             j += 1
         m -= 1
 
 
 @micropython.viper
 def double_mult(r, kd, sd, atab):
-    """r = k * A + s * B (public data) with A given as its multiples 1..8 packed in atab (see
-    multiples) and k, s as signed digits: one shared chain of 252 doublings."""
-    k = ptr32(kd)
-    s = ptr32(sd)
+    """r = k * A + s * B (public data) for the width-4 NAF digits of k and s (bytes, see
+    _ed25519_sc.wnaf), with A given as its odd multiples 1, 3, 5, 7 packed in atab (see
+    multiples) and B's read from the first table row: one shared chain of doublings, from the
+    highest non-zero digit, and about 100 additions."""
+    k = ptr8(kd)
+    s = ptr8(sd)
+    i: int = 255
+    while i > 0 and (k[i] | s[i]) == 0:
+        i -= 1
     set_identity(r)
-    i: int = 63
-    e: int = 0
+    a: int = 0
+    b: int = 0
     while i >= 0:
-        if i < 63:
-            dbl(r, r, 0)
-            dbl(r, r, 0)
-            dbl(r, r, 0)
-            dbl(r, r, 1)
-        e = ((k[i] + _BIAS) & _MASK30) - _BIAS
-        if e > 0:
-            _unpack(atab, e - 1)
-            cadd(r, r, _CQ, 0)
-        elif e < 0:
-            _unpack(atab, -e - 1)
-            cadd(r, r, _CQ, 1)
-        e = ((s[i] + _BIAS) & _MASK30) - _BIAS
-        if e != 0:
-            _pick(0, e)
-            madd(r, r, _PRE)
+        a = k[i]
+        a -= (a & 0x80) << 1
+        b = s[i]
+        b -= (b & 0x80) << 1
+        dbl(r, r, 1 if (a | b) != 0 else 0)
+        if a > 0:
+            _unpack(atab, a >> 1)
+            add(r, r, _CQ, CACHED | (WITH_T if b != 0 else 0))
+        elif a < 0:
+            _unpack(atab, (0 - a) >> 1)
+            add(r, r, _CQ, CACHED | SUB | (WITH_T if b != 0 else 0))
+        if b > 0:
+            _unpack_base(b)
+            add(r, r, _PRE, 0)
+        elif b < 0:
+            _unpack_base(0 - b)
+            add(r, r, _PRE, SUB)
         i -= 1
 
 
@@ -237,7 +227,7 @@ def put32(dst, off: int, src):
 
 @micropython.viper
 def _unpack(atab, i: int):
-    """_CQ = multiple i + 1 of the packed table."""
+    """_CQ = entry i of the packed multiples: (2i + 1) A in cached form."""
     off: int = i * 128
     funpack(_CQ[0], atab, off)
     funpack(_CQ[1], atab, off + 32)
@@ -245,36 +235,46 @@ def _unpack(atab, i: int):
     funpack(_CQ[3], atab, off + 96)
 
 
-def _store(atab, off, a):
-    fpack(_ENC, a)
+@micropython.viper
+def _unpack_base(e: int):
+    """_PRE = e * B for a public e in 1..8 (first table row, read directly: no masking)."""
+    off: int = (e - 1) * 96
+    funpack(_PRE[0], TABLE, off)
+    funpack(_PRE[1], TABLE, off + 32)
+    funpack(_PRE[2], TABLE, off + 64)
+
+
+def _store(atab, off, p):
+    """Entry at atab[off:off + 128] = p in cached form (Y+X, Y-X, 2Z, 2d*T), packed."""
+    fadd(_ZB, p[1], p[0])
+    fpack(_ENC, _ZB)
     put32(atab, off, _ENC)
-
-
-_Q = point()
+    fsub(_ZB, p[1], p[0])
+    fpack(_ENC, _ZB)
+    put32(atab, off + 32, _ENC)
+    fadd(_ZB, p[2], p[2])
+    fpack(_ENC, _ZB)
+    put32(atab, off + 64, _ENC)
+    fmul(_ZB, p[3], D2)
+    fpack(_ENC, _ZB)
+    put32(atab, off + 96, _ENC)
 
 
 def multiples(atab, p):
-    """atab (1024 bytes) = the multiples 1..8 of p in cached form (Y+X, Y-X, 2Z, 2d*T), each
-    element packed in 32 bytes: an eighth of the heap of 32 field elements, read back by
-    _unpack for each addition."""
-    to_cached(_CQ, p)              # kept: every further multiple adds it
-    off = 0
-    for c in _CQ:
-        _store(atab, off, c)
-        off += 32
-    dbl(_Q, p, 1)
-    for i in range(1, 8):
-        if i > 1:
-            cadd(_Q, _Q, _CQ, 0)
-        fadd(_ZB, _Q[1], _Q[0])
-        _store(atab, off, _ZB)
-        fsub(_ZB, _Q[1], _Q[0])
-        _store(atab, off + 32, _ZB)
-        fadd(_ZB, _Q[2], _Q[2])
-        _store(atab, off + 64, _ZB)
-        fmul(_ZB, _Q[3], D2)
-        _store(atab, off + 96, _ZB)
-        off += 128
+    """atab (512 bytes) = A, 3A, 5A, 7A for the point A in p, cached and packed (each element
+    in 32 bytes: a quarter of the heap of 16 field elements), read back by _unpack for each
+    addition. p is left holding 7A; 2A waits in the last entry until 7A overwrites it."""
+    _store(atab, 0, p)
+    dbl(p, p, 1)
+    _store(atab, 384, p)         # 2A
+    _unpack(atab, 0)
+    add(p, p, _CQ, CACHED | WITH_T)
+    _store(atab, 128, p)         # 3A
+    _unpack(atab, 3)
+    add(p, p, _CQ, CACHED | WITH_T)
+    _store(atab, 256, p)         # 5A
+    add(p, p, _CQ, CACHED | WITH_T)
+    _store(atab, 384, p)         # 7A
 
 
 _ZI = _ZB

@@ -190,3 +190,35 @@ def recode(e, s, off: int):
         E[i] = E[i] - (cy << 4)
         i += 1
     E[63] = E[63] + cy
+
+
+@micropython.viper
+def wnaf(e, s, off: int):
+    """Width-4 NAF of the 32-byte scalar at s[off:] (< 2^255, public): e[i] (a byte, two's
+    complement) is 0 or odd in -7..7, any two non-zero digits at least four places apart, and
+    sum e[i] 2^i equals the scalar. About one digit in five is non-zero."""
+    E = ptr8(e)
+    b = ptr8(s)
+    i: int = 0
+    while i < 256:
+        E[i] = 0
+        i += 1
+    cy: int = 0
+    w: int = 0
+    i = 0
+    while i < 256:
+        w = b[off + (i >> 3)]
+        if i < 248:
+            w |= b[off + (i >> 3) + 1] << 8
+        w = (w >> (i & 7)) & 15
+        if (w & 1) == cy:
+            i += 1          # a zero digit; a carry into a one bit stays a carry
+        else:
+            w += cy         # odd, 1..15
+            if w < 8:
+                E[i] = w
+                cy = 0
+            else:
+                E[i] = w - 16
+                cy = 1
+            i += 4

@@ -30,9 +30,9 @@ _SIG = bytearray(64)
 _DIG = memoryview(_sha._W)[:256]
 _DIG2 = memoryview(_sha._W)[256:512]
 _P = _ge.point()
-# [1..8] * -A for verify, packed: allocated at import, while the heap is whole, because a device
-# verifies every context and award and a fragmented heap may not have 1 KB in one piece later
-_ATAB = bytearray(1024)
+# -A, -3A, -5A, -7A for verify, packed: allocated at import, while the heap is whole, because a
+# device verifies every context and award and a fragmented heap may not have it in one piece later
+_ATAB = bytearray(512)
 
 
 @micropython.viper
@@ -121,8 +121,8 @@ def verify(pk, msg, sig):
     _ge.fsub(p[3], _ge.ZERO, p[3])
     _ge.multiples(_ATAB, p)
     _hash_mod_l(_KH, sig[:32], pk, msg)
-    _sc.recode(_DIG, _KH, 0)
-    _sc.recode(_DIG2, sig, 32)
+    _sc.wnaf(_DIG, _KH, 0)
+    _sc.wnaf(_DIG2, sig, 32)
     _ge.double_mult(p, _DIG, _DIG2, _ATAB)
     _ge.encode(_ENC, p)
     return _same32(_ENC, sig, 0)

@@ -69,6 +69,30 @@ print(ed25519.verify(memoryview(k.public), bytearray(b"msg"), bytearray(s)))
     assert out[1] == "True"
 
 
+def test_wnaf_digits_are_sparse_odd_and_sum_to_the_scalar(mpy_dir):
+    """verify's recoding, on scalars from 0 to just below 2^255 (both of its inputs are < L)."""
+    from micromarket import upy
+    rng = random.Random(7)
+    scalars = [0, 1, 7, 8, 15, 16, 2**252, 2**255 - 1, gen_ed25519.ref.L - 1]
+    scalars += [rng.getrandbits(rng.choice([8, 64, 253, 255])) for _ in range(300)]
+    code = f"""
+import _ed25519_sc as sc
+e = bytearray(256)
+for n in {scalars!r}:
+    sc.wnaf(e, n.to_bytes(32, "little"), 0)
+    print(list(e))
+"""
+    out = upy.run_code(code, lib_dirs=[mpy_dir, LIB]).strip().split("\n")
+    for n, line in zip(scalars, out, strict=True):
+        digits = [d - 256 if d > 127 else d for d in eval(line)]
+        assert sum(d << i for i, d in enumerate(digits)) == n
+        nonzero = [i for i, d in enumerate(digits) if d]
+        assert all(digits[i] % 2 and -7 <= digits[i] <= 7 for i in nonzero)
+        assert all(b - a >= 4 for a, b in zip(nonzero, nonzero[1:]))
+        if n.bit_length() > 250:
+            assert len(nonzero) < 80, n       # about 253 / 5 on average
+
+
 def test_sign_allocates_at_most_256_bytes_after_warm_up(mpy_dir):
     from micromarket import upy
     code = """

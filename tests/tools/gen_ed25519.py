@@ -108,9 +108,9 @@ def _tail(lines, r, c_expr_top):
 def _product(name, square):
     lines = ["", "", "@micropython.viper"]
     if square:
-        lines += [f"def {name}(o, a):", "    x = ptr32(a)", "    t = ptr32(_T)"]
+        lines += [f"def {name}(r: ptr32, x: ptr32):", "    t = ptr32(_T)"]
     else:
-        lines += [f"def {name}(o, a, b):", "    x = ptr32(a)", "    y = ptr32(b)", "    t = ptr32(_T)"]
+        lines += [f"def {name}(r: ptr32, x: ptr32, y: ptr32):", "    t = ptr32(_T)"]
     for k in range(2 * NL - 1):
         pairs = [(i, k - i) for i in range(NL) if 0 <= k - i < NL]
         if square:
@@ -129,7 +129,6 @@ def _product(name, square):
             lines.append(f"    c = (c >> {BITS}) + {expr}")
         lines.append(f"    t[{k}] = c & 0x{MASK:X}")
     lines.append(f"    t[{2 * NL - 1}] = c >> {BITS}")
-    lines.append("    r = ptr32(o)")
     lines.append(f"    c = t[0] + t[{NL}] * {FOLD}")
     for k in range(1, NL):
         lines.append(f"    r[{k - 1}] = c & 0x{MASK:X}")
@@ -139,8 +138,7 @@ def _product(name, square):
 
 
 def _linear(name, sub, q):
-    lines = ["", "", "@micropython.viper", f"def {name}(o, a, b):",
-             "    x = ptr32(a)", "    y = ptr32(b)", "    r = ptr32(o)"]
+    lines = ["", "", "@micropython.viper", f"def {name}(r: ptr32, x: ptr32, y: ptr32):"]
     for k in range(NL):
         term = f"x[{k}] + {q[k]} - y[{k}]" if sub else f"x[{k}] + y[{k}]"
         if k == 0:
