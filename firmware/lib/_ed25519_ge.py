@@ -1,8 +1,14 @@
-"""Points of edwards25519 for the Ed25519 core: add, double, encode, decode, scalar mults.
+"""Field helpers and points of edwards25519 for the Ed25519 core (one module: each module
+costs heap on the device).
 
-A point is a tuple (X, Y, Z, T) of field elements, x = X/Z, y = Y/Z, T = XY/Z. The formulas
-are the complete ones for a = -1 (Hisil-Wong-Carter-Dawson 2008), so identity and equal
-inputs need no special case. All buffers are preallocated here; nothing is reentrant.
+Field: conversions between 32-byte little-endian encodings and the 20 limbs of 13 bits of
+_ed25519_fe, the canonical (fully reduced) encoding, constant-time move and swap, and the two
+fixed power chains (inversion, and the square root candidate of RFC 8032 section 5.1.3). All
+their loops run a fixed number of times and branch only on public counters.
+
+Points: a point is a tuple (X, Y, Z, T) of field elements, x = X/Z, y = Y/Z, T = XY/Z. The
+formulas are the complete ones for a = -1 (Hisil-Wong-Carter-Dawson 2008), so identity and
+equal inputs need no special case. All buffers are preallocated here; nothing is reentrant.
 
 Constant time (sign, public_key): the fixed-base product walks all 64 signed base-16 digits
 of the secret scalar in a fixed order; each digit picks its table entry by reading all eight
@@ -13,11 +19,202 @@ Verification works on public data only and may branch on digits.
 
 import micropython
 from micropython import const
-from _ed25519_fe import fmul, fsq, fadd, fsub
-from _ed25519_fx import (fe, fcopy, fcmov, fcswap, funpack, fpack, finv, fpow22523,
-                         fiszero, fparity, ZERO, ONE, D, D2, SQRT_M1,
-                         _Z2, _Z9, _Z11, _ZA, _ZB, _ZC, _B as _ENC)
-from _ed25519_table import TABLE
+from _ed25519_fe import fmul, fsq, fadd, fsub, _T as _S, TABLE
+
+# fpack's scratch (value, and value + 19) is the product columns of fmul / fsq: idle here
+_ENC = bytearray(32)  # encoding scratch of fiszero, fparity and _store
+
+
+def fe():
+    """A new field element (zero)."""
+    return bytearray(80)
+
+
+@micropython.viper
+def funpack(o, s, off: int):
+    """Element from the 32 bytes at s[off:]; bit 255 is ignored and values >= p are kept as
+    they are (p is added to nothing), as OpenSSL's decoder does."""
+    r = ptr32(o)
+    b = ptr8(s)
+    acc: int = 0
+    nb: int = 0
+    k: int = 0
+    i: int = 0
+    while i < 32:
+        acc |= b[off + i] << nb
+        nb += 8
+        if nb >= 13:
+            r[k] = acc & 0x1FFF
+            acc >>= 13
+            nb -= 13
+            k += 1
+        i += 1
+    r[19] = acc & 0xFF
+
+
+@micropython.viper
+def fpack(s, a):
+    """Canonical 32-byte encoding (value reduced below p) of a into s; constant time."""
+    x = ptr32(a)
+    t = ptr32(_S)
+    o = ptr8(s)
+    i: int = 0
+    while i < 20:
+        t[i] = x[i]
+        i += 1
+    c: int = 0
+    n: int = 0
+    while n < 2:  # two carry-and-fold passes leave strict limbs and a value below 2^255
+        c = 0
+        i = 0
+        while i < 19:
+            c += t[i]
+            t[i] = c & 0x1FFF
+            c >>= 13
+            i += 1
+        c += t[19]
+        t[19] = c & 0xFF
+        t[0] = t[0] + (c >> 8) * 19
+        n += 1
+    c = 19  # value + 19 reaches 2^255 exactly when value >= p; then keep value + 19 - 2^255
+    i = 0
+    while i < 19:
+        c += t[i]
+        t[20 + i] = c & 0x1FFF
+        c >>= 13
+        i += 1
+    c += t[19]
+    t[39] = c & 0xFF
+    m: int = 0 - (c >> 8)
+    i = 0
+    while i < 20:
+        t[i] = t[i] ^ ((t[i] ^ t[20 + i]) & m)
+        i += 1
+    acc: int = 0
+    nb: int = 0
+    k: int = 0
+    i = 0
+    while i < 20:
+        acc |= t[i] << nb
+        nb += 13
+        while nb >= 8:
+            o[k] = acc & 0xFF
+            acc >>= 8
+            nb -= 8
+            k += 1
+        i += 1
+
+
+@micropython.viper
+def fcmov(o, a, m: int):
+    """o = a where m == -1, o unchanged where m == 0, without a branch on m."""
+    r = ptr32(o)
+    x = ptr32(a)
+    i: int = 0
+    while i < 20:
+        r[i] = r[i] ^ ((r[i] ^ x[i]) & m)
+        i += 1
+
+
+@micropython.viper
+def fcswap(a, b, m: int):
+    """Swap a and b where m == -1, without a branch on m."""
+    x = ptr32(a)
+    y = ptr32(b)
+    i: int = 0
+    t: int = 0
+    while i < 20:
+        t = (x[i] ^ y[i]) & m
+        x[i] = x[i] ^ t
+        y[i] = y[i] ^ t
+        i += 1
+
+
+@micropython.viper
+def fsqn(o, a, n: int):
+    """o = a^(2^n), n >= 1."""
+    fsq(o, a)
+    i: int = 1
+    while i < n:
+        fsq(o, o)
+        i += 1
+
+
+@micropython.viper
+def fiszero(a) -> bool:
+    fpack(_ENC, a)
+    b = ptr8(_ENC)
+    acc: int = 0
+    i: int = 0
+    while i < 32:
+        acc |= b[i]
+        i += 1
+    return acc == 0
+
+
+@micropython.viper
+def fparity(a) -> int:
+    """The low bit of the canonical value: the "sign" of x in a point encoding."""
+    fpack(_ENC, a)
+    return ptr8(_ENC)[0] & 1
+
+
+def _const(hexstr):
+    e = fe()
+    funpack(e, bytes.fromhex(hexstr), 0)
+    return e
+
+
+ZERO = fe()
+ONE = fe()
+ONE[0] = 1
+D = _const("a3785913ca4deb75abd841414d0a700098e879777940c78c73fe6f2bee6c0352")
+D2 = _const("59f1b226949bd6eb56b183829a14e00030d1f3eef2808e19e7fcdf56dcd90624")
+SQRT_M1 = _const("b0a00e4a271beec478e42fad0618432fa7d7fb3d99004d2b0bdfc14f8024832b")
+del _const  # import-time only
+
+_Z2, _Z9, _Z11, _ZA, _ZB, _ZC = fe(), fe(), fe(), fe(), fe(), fe()
+
+
+@micropython.viper
+def _pow_2_250_minus_1(z):
+    """Leaves z^(2^250 - 1) in _ZA and z^11 in _Z11 (fixed chain: 250 squares, 11 products)."""
+    fsq(_Z2, z)                  # 2
+    fsqn(_ZA, _Z2, 2)            # 8
+    fmul(_Z9, _ZA, z)            # 9
+    fmul(_Z11, _Z9, _Z2)         # 11
+    fsq(_ZA, _Z11)               # 22
+    fmul(_ZA, _ZA, _Z9)          # 2^5 - 1
+    fsqn(_ZB, _ZA, 5)
+    fmul(_ZB, _ZB, _ZA)          # 2^10 - 1
+    fsqn(_ZC, _ZB, 10)
+    fmul(_ZC, _ZC, _ZB)          # 2^20 - 1
+    fsqn(_ZA, _ZC, 20)
+    fmul(_ZA, _ZA, _ZC)          # 2^40 - 1
+    fsqn(_ZA, _ZA, 10)
+    fmul(_ZB, _ZA, _ZB)          # 2^50 - 1
+    fsqn(_ZA, _ZB, 50)
+    fmul(_ZC, _ZA, _ZB)          # 2^100 - 1
+    fsqn(_ZA, _ZC, 100)
+    fmul(_ZA, _ZA, _ZC)          # 2^200 - 1
+    fsqn(_ZA, _ZA, 50)
+    fmul(_ZA, _ZA, _ZB)          # 2^250 - 1
+
+
+@micropython.viper
+def finv(o, z):
+    """o = z^(p - 2) = 1/z (0 for z = 0)."""
+    _pow_2_250_minus_1(z)
+    fsqn(_ZA, _ZA, 5)
+    fmul(o, _ZA, _Z11)           # 2^255 - 21
+
+
+@micropython.viper
+def fpow22523(o, z):
+    """o = z^((p - 5) / 8) = z^(2^252 - 3)."""
+    _pow_2_250_minus_1(z)
+    fsqn(_ZA, _ZA, 2)
+    fmul(o, _ZA, z)
 
 try:
     from uctypes import addressof as _addressof
@@ -32,7 +229,7 @@ CACHED = const(4)
 _BIAS = const(0x20000000)   # sign-restoring load of a negative int32, see _ed25519_sc
 _MASK30 = const(0x3FFFFFFF)
 
-# Scratch. _A, _B, _G, _H and _ZI borrow the power chain's buffers in _ed25519_fx (heap): no
+# Scratch. _A, _B, _G, _H and _ZI borrow the power chain's buffers above (heap): no
 # formula here holds them across finv / fpow22523 (encode writes _A, _B only after finv; decode
 # uses _G, _H only after fpow22523; finv leaves its result in _ZI = _ZB, last).
 _A, _B, _G, _H = _Z2, _Z9, _Z11, _ZA
@@ -50,10 +247,10 @@ def point():
 
 @micropython.viper
 def set_identity(r):
-    fcopy(r[0], ZERO)
-    fcopy(r[1], ONE)
-    fcopy(r[2], ONE)
-    fcopy(r[3], ZERO)
+    fadd(r[0], ZERO, ZERO)
+    fadd(r[1], ONE, ZERO)
+    fadd(r[2], ONE, ZERO)
+    fadd(r[3], ZERO, ZERO)
 
 
 @micropython.viper
@@ -114,42 +311,36 @@ def add(r, p, q, flags: int):
 
 
 @micropython.viper
-def _select(out, tab, row: int, e: int):
-    """Copy entry |e| of a table row (identity for 0) into out: all 8 entries read, masked."""
-    o = ptr32(out)
-    t = ptr32(tab)
+def _pick(row: int, e: int):
+    """_PRE = e * 16^(16 row) * B for a digit e in -8..8, in constant time: all eight entries
+    of the row are read, and the one of index |e| (none for 0: the identity) kept by a mask."""
+    o = ptr32(_SEL)
+    t = ptr32(TABLE)
     s: int = e >> 31
     a: int = (e ^ s) - s
+    m: int = (a - 1) >> 31          # -1 when a == 0
     i: int = 0
     while i < 24:
         o[i] = 0
         i += 1
-    o[0] = 1
-    o[8] = 1
+    o[0] = m & 1
+    o[8] = m & 1
     base: int = row * 192
     k: int = 1
-    m: int = 0
     while k <= 8:
         m = ((a ^ k) - 1) >> 31
         i = 0
         while i < 24:
-            o[i] = o[i] ^ ((o[i] ^ t[base + i]) & m)
+            o[i] = o[i] | (t[base + i] & m)
             i += 1
         base += 24
         k += 1
-
-
-@micropython.viper
-def _pick(row: int, e: int):
-    """_PRE = e * 16^(16 row) * B for a digit e in -8..8, in constant time."""
-    _select(_SEL, TABLE, row, e)
     ypx = _PRE[0]
     ymx = _PRE[1]
     t2d = _PRE[2]
     funpack(ypx, _SEL, 0)
     funpack(ymx, _SEL, 32)
     funpack(t2d, _SEL, 64)
-    s: int = e >> 31
     fcswap(ypx, ymx, s)   # -P swaps y+x and y-x ...
     fsub(_A, ZERO, t2d)
     fcmov(t2d, _A, s)     # ... and negates 2d*x*y
@@ -294,7 +485,7 @@ def decode(p, s):
     (taken mod p), x = 0 with the sign bit set is accepted. False when no x exists."""
     x, y = p[0], p[1]
     funpack(y, s, 0)
-    fcopy(p[2], ONE)
+    fadd(p[2], ONE, ZERO)
     fsq(_C, y)
     fmul(_D, _C, D)
     fsub(_C, _C, ONE)            # u = y^2 - 1

@@ -9,6 +9,7 @@ limb). Loops have fixed trip counts and no branch depends on a secret.
 
 import micropython
 from micropython import const
+from sha512 import _W
 
 # Limbs may be negative. A ptr32 load gives the int32 back on a 32-bit port but zero-extends it
 # on a 64-bit one; ((x + _BIAS) & _MASK30) - _BIAS restores the sign on both for |x| < 2^29.
@@ -25,7 +26,9 @@ _LK = bytes.fromhex(
     "689faee7d21893c0b2e6bc17f5cef7a60000000000000000000000000000008000"
     "d03e5dcfa531268165cd792fea9def4d0100000000000000000000000000000001"
     "a07dba9e4b634c02cb9af35ed43bdf9b0200000000000000000000000000000002")
-_X = bytearray(4 * 100)  # limbs 0..63, scratch 64..96 (high limbs of a fold, a difference)
+# limbs 0..63, scratch 64..96 (high limbs of a fold, a difference): 400 bytes borrowed from
+# SHA-512's message schedule, idle whenever a scalar is reduced (hashing is finished first)
+_X = _W
 
 
 @micropython.viper
@@ -95,24 +98,31 @@ def _finish(out, x, lk):
 
 
 @micropython.viper
-def _load(x, s, n: int):
-    """Limbs from n little-endian bytes of s, zero above."""
-    X = ptr32(x)
-    b = ptr8(s)
+def _reduce(out):
+    """out = _X mod L as 32 bytes, for any _X below 2^512 in magnitude."""
     i: int = 0
-    while i < 64:
-        X[i] = 0
+    while i < 5:
+        _fold(_X, _C)
         i += 1
-    i = 0
-    while i < n:
-        X[i] = b[i]
-        i += 1
+    _finish(out, _X, _LK)
 
 
 @micropython.viper
-def _muladd(x, k, a, r):
-    """Limbs of k * a + r (32-byte scalars), carried to bytes."""
-    X = ptr32(x)
+def reduce64(out, h):
+    """out (32 bytes) = h (64 little-endian bytes) mod L."""
+    X = ptr32(_X)
+    b = ptr8(h)
+    i: int = 0
+    while i < 64:
+        X[i] = b[i]
+        i += 1
+    _reduce(out)
+
+
+@micropython.viper
+def muladd(out, k, a, r):
+    """out = (k * a + r) mod L; all 32-byte little-endian."""
+    X = ptr32(_X)
     kb = ptr8(k)
     ab = ptr8(a)
     rb = ptr8(r)
@@ -132,28 +142,11 @@ def _muladd(x, k, a, r):
         X[i] = X[i] + rb[i]
         i += 1
     i = 0
-    while i < 63:
+    while i < 63:  # carried to bytes
         v = X[i] >> 8
         X[i] = X[i] & 0xFF
         X[i + 1] = X[i + 1] + v
         i += 1
-
-
-def _reduce(out):
-    for _ in range(5):
-        _fold(_X, _C)
-    _finish(out, _X, _LK)
-
-
-def reduce64(out, h):
-    """out (32 bytes) = h (64 little-endian bytes) mod L."""
-    _load(_X, h, 64)
-    _reduce(out)
-
-
-def muladd(out, k, a, r):
-    """out = (k * a + r) mod L; all 32-byte little-endian."""
-    _muladd(_X, k, a, r)
     _reduce(out)
 
 

@@ -186,9 +186,10 @@ def _compress(st, w, k):
 
 
 @micropython.viper
-def _reset(st, iv):
+def reset(st):
+    """Start a new message in the hashing state st (196 bytes)."""
     s = ptr32(st)
-    v = ptr32(iv)
+    v = ptr32(_IV)
     i: int = 0
     while i < 16:
         s[i] = v[i]
@@ -197,7 +198,9 @@ def _reset(st, iv):
 
 
 @micropython.viper
-def _absorb(st, data, n: int):
+def absorb(st, data):
+    """Hash the bytes of the buffer data into st."""
+    n: int = int(len(data))
     s = ptr32(st)
     b = ptr8(st)
     d = ptr8(data)
@@ -215,7 +218,8 @@ def _absorb(st, data, n: int):
 
 
 @micropython.viper
-def _finish(st, out):
+def finish(st, out):
+    """Pad, write the 64-byte digest into out and leave st spent (reset() to reuse)."""
     s = ptr32(st)
     b = ptr8(st)
     o = ptr8(out)
@@ -254,48 +258,24 @@ def _finish(st, out):
 def new_state():
     """A fresh hashing state for absorb()/finish(): the allocation-free interface."""
     st = bytearray(_STATE_SIZE)
-    _reset(st, _IV)
+    reset(st)
     return st
 
 
-def reset(st):
-    _reset(st, _IV)
-
-
-def absorb(st, data):
-    _absorb(st, data, len(data))
-
-
-def finish(st, out):
-    """Pad, write the 64-byte digest into ``out`` and leave ``st`` spent (reset() to reuse)."""
-    _finish(st, out)
-
-
 class sha512:
-    """hashlib-style SHA-512."""
-
-    digest_size = 64
-    block_size = 128
-    name = "sha512"
+    """hashlib-style SHA-512, as MicroPython's hashlib objects are: update() and digest()."""
 
     def __init__(self, data=b""):
         self._st = new_state()
         if data:
-            _absorb(self._st, data, len(data))
+            absorb(self._st, data)
 
     def update(self, data):
-        _absorb(self._st, data, len(data))
-
-    def copy(self):
-        other = sha512()
-        other._st[:] = self._st
-        return other
+        absorb(self._st, data)
 
     def digest(self):
+        """The digest so far; more data may still be added."""
         st = bytearray(self._st)
         out = bytearray(64)
-        _finish(st, out)
+        finish(st, out)
         return bytes(out)
-
-    def hexdigest(self):
-        return "".join("%02x" % b for b in self.digest())

@@ -134,4 +134,3 @@ def test_compiles_for_esp32_architectures(arch, tmp_path):
 
 def test_generated_modules_are_current():
     assert (LIB / "_ed25519_fe.py").read_text() == gen_ed25519.field_module()
-    assert (LIB / "_ed25519_table.py").read_text() == gen_ed25519.table_module()

@@ -19,7 +19,7 @@ def _data(n):
 def test_matches_hashlib_for_every_padding_case(mp):
     code = ("from sha512 import sha512\n"
             "for n in %r:\n"
-            "    print(sha512(bytes((i * 131 + 7) & 0xFF for i in range(n))).hexdigest())" % LENGTHS)
+            "    print(sha512(bytes((i * 131 + 7) & 0xFF for i in range(n))).digest().hex())" % LENGTHS)
     out = mp(code, heap="400K").split()
     assert out == [hashlib.sha512(_data(n)).hexdigest() for n in LENGTHS]
 
@@ -39,17 +39,13 @@ for c in cuts + [len(data)]:
     last = c
 d1 = h.digest()
 print(d1 == h.digest(), d1.hex())
-c = h.copy()
-c.update(b"more")
 h.update(bytearray(b"more"))
-print(c.digest() == h.digest(), h.hexdigest(), sha512(memoryview(b"abc")).hexdigest())
-print(sha512.digest_size, sha512.block_size)
+print(h.digest().hex(), sha512(memoryview(b"abc")).digest().hex())
 """
     lines = mp(code, heap="400K").splitlines()
     assert lines[0] == "True " + hashlib.sha512(data).hexdigest()
-    assert lines[1] == "True %s %s" % (hashlib.sha512(data + b"more").hexdigest(),
-                                       hashlib.sha512(b"abc").hexdigest())
-    assert lines[2] == "64 128"
+    assert lines[1] == "%s %s" % (hashlib.sha512(data + b"more").hexdigest(),
+                                  hashlib.sha512(b"abc").hexdigest())
 
 
 def test_same_source_with_32_bit_words():

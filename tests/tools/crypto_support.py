@@ -12,8 +12,7 @@ import ed25519_cases
 
 TOOLS = Path(__file__).resolve().parent
 RUNNER = TOOLS / "ed25519_runner.py"
-CRYPTO_MODULES = ["sha512", "ed25519", "_ed25519_fe", "_ed25519_fx", "_ed25519_ge",
-                  "_ed25519_sc", "_ed25519_table"]
+CRYPTO_MODULES = ["sha512", "ed25519", "_ed25519_fe", "_ed25519_ge", "_ed25519_sc"]
 
 
 def compile_crypto(out_dir: Path, arch: str = "x64") -> Path:

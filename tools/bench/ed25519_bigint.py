@@ -95,18 +95,27 @@ def _expand(seed):
     return a, h[32:]
 
 
+class SigningKey:
+    """The key expanded once, as the firmware's SigningKey does, so the two sign alike."""
+
+    def __init__(self, seed):
+        self._a, self._prefix = _expand(seed)
+        self.public = encode_point(scalar_mult(self._a, BASE))
+
+    def sign(self, msg):
+        r = _hash_int(self._prefix, msg) % L
+        rs = encode_point(scalar_mult(r, BASE))
+        k = _hash_int(rs, self.public, msg) % L
+        return rs + ((r + k * self._a) % L).to_bytes(32, "little")
+
+
 def public_key(seed):
-    a, _ = _expand(seed)
-    return encode_point(scalar_mult(a, BASE))
+    return SigningKey(seed).public
 
 
 def sign(seed, msg):
-    a, prefix = _expand(seed)
-    pk = encode_point(scalar_mult(a, BASE))
-    r = _hash_int(prefix, msg) % L
-    rs = encode_point(scalar_mult(r, BASE))
-    k = _hash_int(rs, pk, msg) % L
-    return rs + ((r + k * a) % L).to_bytes(32, "little")
+    """RFC 8032 section 5.1.6, the key expanded afresh (as the RFC's reference code does)."""
+    return SigningKey(seed).sign(msg)
 
 
 def verify(pk, msg, sig):
