@@ -7,11 +7,13 @@
 
 A msg may also be a tuple of buffers, hashed in turn as if joined (COSE's Sig_structure
 head and payload, never copied into one). ``public_key(seed)`` and ``sign(seed, msg)`` are
-one-shot forms. Verification is
+one-shot forms, which expand the seed into one module-held key each time. Verification is
 cofactorless and follows OpenSSL exactly: S must be below L, the public key is decoded as
 OpenSSL decodes it (y taken mod p), and R is compared byte for byte with the encoding of
-[S]B - [k]A. After warm-up a sign allocates only its 64-byte result. Signing is constant
-time (see _ed25519_ge); nothing here is reentrant (one shared set of buffers).
+[S]B - [k]A, computed with width-4 NAFs of k and S on one chain of doublings. After warm-up
+a sign allocates only its 64-byte result (a one-shot sign, the public key's bytes as well).
+Signing is constant time (see _ed25519_ge); nothing here is reentrant (one shared set of
+buffers).
 """
 
 import micropython
@@ -66,17 +68,21 @@ class SigningKey:
     """A private key from its 32-byte seed; ``public`` holds the 32-byte public key."""
 
     def __init__(self, seed):
+        self._h = bytearray(64)  # the expanded seed: scalar a (clamped) in [:32], prefix in [32:]
+        self._prefix = memoryview(self._h)[32:]
+        self._load(seed)
+
+    def _load(self, seed):
+        """Expand seed into this key's buffers; only the public key's bytes are allocated."""
         if len(seed) != 32:
             raise ValueError("seed must be 32 bytes")
-        h = bytearray(64)
-        st = _sha.new_state()
-        _sha.absorb(st, seed)
-        _sha.finish(st, h)
+        h = self._h
+        _sha.reset(_HS)
+        _sha.absorb(_HS, seed)
+        _sha.finish(_HS, h)
         h[0] &= 248
         h[31] = (h[31] & 63) | 64
-        self._a = h[:32]
-        self._prefix = h[32:]
-        _sc.recode(_DIG, self._a, 0)
+        _sc.recode(_DIG, h, 0)
         _ge.base_mult(_P, _DIG)
         _ge.encode(_ENC, _P)
         self.public = bytes(_ENC)
@@ -88,17 +94,29 @@ class SigningKey:
         _ge.encode(_ENC, _P)
         _ge.put32(_SIG, 0, _ENC)
         _hash_mod_l(_KH, _ENC, self.public, msg)
-        _sc.muladd(_ENC, _KH, self._a, _NONCE)
+        _sc.muladd(_ENC, _KH, self._h, _NONCE)  # reads a, the first 32 bytes
         _ge.put32(_SIG, 32, _ENC)
         return bytes(_SIG)
 
 
+_ONE = None  # the key of the one-shot forms, reloaded for each seed so they allocate little
+
+
+def _one(seed):
+    global _ONE
+    if _ONE is None:
+        _ONE = SigningKey(seed)
+    else:
+        _ONE._load(seed)
+    return _ONE
+
+
 def public_key(seed):
-    return SigningKey(seed).public
+    return _one(seed).public
 
 
 def sign(seed, msg):
-    return SigningKey(seed).sign(msg)
+    return _one(seed).sign(msg)
 
 
 def verify(pk, msg, sig):
