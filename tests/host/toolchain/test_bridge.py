@@ -127,6 +127,14 @@ def _expect(got, topic, timeout=20):
     raise AssertionError(f"nothing on {topic}")
 
 
+def _wait_log(logs, line, timeout=10):
+    """The device prints after its publish, so its line may reach the bridge after the echo."""
+    deadline = time.monotonic() + timeout
+    while line not in logs and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert line in logs, logs
+
+
 def test_bridge_relays_and_survives_replug(tmp_path, mosquitto, watcher):
     client, got = watcher
     port = tmp_path / "ttyUSB-by-id"
@@ -147,6 +155,7 @@ def test_bridge_relays_and_survives_replug(tmp_path, mosquitto, watcher):
             time.sleep(0.3)
             client.publish("mm/t/award/d2", b"second", qos=1)
             assert _expect(got, "mm/t/echo/d2") == b"second"
+            _wait_log(logs, "device d2 done")
         finally:
             dev2.unplug()
     finally:
