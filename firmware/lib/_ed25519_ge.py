@@ -234,7 +234,7 @@ _MASK30 = const(0x3FFFFFFF)
 # uses _G, _H only after fpow22523; finv leaves its result in _ZI = _ZB, last).
 _A, _B, _G, _H = _Z2, _Z9, _Z11, _ZA
 _C, _D, _E, _F = fe(), fe(), fe(), fe()
-_SEL = bytearray(96)                 # the table entry picked by _select
+_SEL = bytearray(96)                 # the table entry picked by _pick
 _PRE = (fe(), fe(), fe())            # that entry unpacked: y+x, y-x, 2d*x*y
 # A cached point read back from the packed multiples of double_mult: _PRE and the power chain's
 # _ZC, both idle while a multiple is added (add's scratch is _A.._H).

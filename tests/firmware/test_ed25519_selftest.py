@@ -74,8 +74,6 @@ def test_bench_reports_every_figure():
     v, b = r["unix_port"]["viper"], r["unix_port"]["bigint_baseline"]
     for figures in (v, b):
         assert figures["sign_ms"] > 0 and figures["sign_oneshot_ms"] > 0 and figures["verify_ms"] > 0
-        # one-shot derives the public key as well: one more fixed-base product than sign
-        assert figures["sign_oneshot_ms"] > figures["sign_ms"]
     assert 0 < v["heap_per_sign"] <= 256
     assert 3072 < v["import_heap"] < 40 * 1024  # the base table alone is 3 KB
     assert 0 < v["import_qstr_bytes"] < v["import_heap"]
