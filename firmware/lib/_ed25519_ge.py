@@ -2,8 +2,7 @@
 costs heap on the device).
 
 Field: conversions between 32-byte little-endian encodings and the 20 limbs of 13 bits of
-_ed25519_fe, the canonical (fully reduced) encoding, constant-time move and swap, and the two
-fixed power chains (inversion, and the square root candidate of RFC 8032 section 5.1.3). All
+_ed25519_fe, the canonical (fully reduced) encoding, and the two fixed power chains (inversion, and the square root candidate of RFC 8032 section 5.1.3). All
 their loops run a fixed number of times and branch only on public counters.
 
 Points: a point is a tuple (X, Y, Z, T) of field elements, x = X/Z, y = Y/Z, T = XY/Z. The
@@ -11,15 +10,17 @@ formulas are the complete ones for a = -1 (Hisil-Wong-Carter-Dawson 2008), so id
 equal inputs need no special case. All buffers are preallocated here; nothing is reentrant.
 
 Constant time (sign, public_key): the fixed-base product walks all 64 signed base-16 digits
-of the secret scalar in a fixed order; each digit picks its table entry by reading all eight
-entries of the row and keeping one with a mask ((|e| ^ k) - 1) >> 31, and a negative digit
-is applied by a masked swap and a masked move, never by a branch or a secret index.
+of the secret scalar in a fixed order; each digit picks its table entry (_ed25519_fe.pick) by
+reading all eight entries of the row and keeping one with a mask ((|e| ^ k) - 1) >> 31, and a
+negative digit is applied by a masked swap and a masked move, never by a branch or a secret
+index.
 Verification works on public data only and may branch on digits.
 """
 
 import micropython
 from micropython import const
-from _ed25519_fe import fmul, fsq, fadd, fsub, _T as _S, TABLE
+from _ed25519_fe import fmul, fsq, fadd, fsub, pick, _T as _S, TABLE
+from sha512 import aligned
 
 # fpack's scratch (value, and value + 19) is the product columns of fmul / fsq: idle here
 _ENC = bytearray(32)  # encoding scratch of fiszero, fparity and _store
@@ -106,37 +107,13 @@ def fpack(s, a):
 
 
 @micropython.viper
-def fcmov(o, a, m: int):
-    """o = a where m == -1, o unchanged where m == 0, without a branch on m."""
-    r = ptr32(o)
-    x = ptr32(a)
-    i: int = 0
-    while i < 20:
-        r[i] = r[i] ^ ((r[i] ^ x[i]) & m)
-        i += 1
-
-
-@micropython.viper
-def fcswap(a, b, m: int):
-    """Swap a and b where m == -1, without a branch on m."""
-    x = ptr32(a)
-    y = ptr32(b)
-    i: int = 0
-    t: int = 0
-    while i < 20:
-        t = (x[i] ^ y[i]) & m
-        x[i] = x[i] ^ t
-        y[i] = y[i] ^ t
-        i += 1
-
-
-@micropython.viper
 def fsqn(o, a, n: int):
     """o = a^(2^n), n >= 1."""
-    fsq(o, a)
+    sq = fsq  # bound once, as in add
+    sq(o, a)
     i: int = 1
     while i < n:
-        fsq(o, o)
+        sq(o, o)
         i += 1
 
 
@@ -159,18 +136,24 @@ def fparity(a) -> int:
     return ptr8(_ENC)[0] & 1
 
 
-def _const(hexstr):
+def _const(enc):
     e = fe()
-    funpack(e, bytes.fromhex(hexstr), 0)
+    funpack(e, enc, 0)
     return e
 
 
+# Literal bytes, not hex text: a .mpy keeps every literal of a module on the heap for as long
+# as its functions live.
 ZERO = fe()
 ONE = fe()
 ONE[0] = 1
-D = _const("a3785913ca4deb75abd841414d0a700098e879777940c78c73fe6f2bee6c0352")
-D2 = _const("59f1b226949bd6eb56b183829a14e00030d1f3eef2808e19e7fcdf56dcd90624")
-SQRT_M1 = _const("b0a00e4a271beec478e42fad0618432fa7d7fb3d99004d2b0bdfc14f8024832b")
+# d = -121665 / 121666, 2d, and sqrt(-1) = 2^((p - 1) / 4)
+D = _const(b"\xa3\x78\x59\x13\xca\x4d\xeb\x75\xab\xd8\x41\x41\x4d\x0a\x70\x00"
+              b"\x98\xe8\x79\x77\x79\x40\xc7\x8c\x73\xfe\x6f\x2b\xee\x6c\x03\x52")
+D2 = _const(b"\x59\xf1\xb2\x26\x94\x9b\xd6\xeb\x56\xb1\x83\x82\x9a\x14\xe0\x00"
+               b"\x30\xd1\xf3\xee\xf2\x80\x8e\x19\xe7\xfc\xdf\x56\xdc\xd9\x06\x24")
+SQRT_M1 = _const(b"\xb0\xa0\x0e\x4a\x27\x1b\xee\xc4\x78\xe4\x2f\xad\x06\x18\x43\x2f"
+                    b"\xa7\xd7\xfb\x3d\x99\x00\x4d\x2b\x0b\xdf\xc1\x4f\x80\x24\x83\x2b")
 del _const  # import-time only
 
 _Z2, _Z9, _Z11, _ZA, _ZB, _ZC = fe(), fe(), fe(), fe(), fe(), fe()
@@ -181,24 +164,24 @@ def _pow_2_250_minus_1(z):
     """Leaves z^(2^250 - 1) in _ZA and z^11 in _Z11 (fixed chain: 250 squares, 11 products)."""
     fsq(_Z2, z)                  # 2
     fsqn(_ZA, _Z2, 2)            # 8
-    fmul(_Z9, _ZA, z)            # 9
-    fmul(_Z11, _Z9, _Z2)         # 11
+    fmul(_ZA, z, _Z9)            # 9
+    fmul(_Z9, _Z2, _Z11)         # 11
     fsq(_ZA, _Z11)               # 22
-    fmul(_ZA, _ZA, _Z9)          # 2^5 - 1
+    fmul(_ZA, _Z9, _ZA)          # 2^5 - 1
     fsqn(_ZB, _ZA, 5)
-    fmul(_ZB, _ZB, _ZA)          # 2^10 - 1
+    fmul(_ZB, _ZA, _ZB)          # 2^10 - 1
     fsqn(_ZC, _ZB, 10)
-    fmul(_ZC, _ZC, _ZB)          # 2^20 - 1
+    fmul(_ZC, _ZB, _ZC)          # 2^20 - 1
     fsqn(_ZA, _ZC, 20)
-    fmul(_ZA, _ZA, _ZC)          # 2^40 - 1
+    fmul(_ZA, _ZC, _ZA)          # 2^40 - 1
     fsqn(_ZA, _ZA, 10)
-    fmul(_ZB, _ZA, _ZB)          # 2^50 - 1
+    fmul(_ZA, _ZB, _ZB)          # 2^50 - 1
     fsqn(_ZA, _ZB, 50)
-    fmul(_ZC, _ZA, _ZB)          # 2^100 - 1
+    fmul(_ZA, _ZB, _ZC)          # 2^100 - 1
     fsqn(_ZA, _ZC, 100)
-    fmul(_ZA, _ZA, _ZC)          # 2^200 - 1
+    fmul(_ZA, _ZC, _ZA)          # 2^200 - 1
     fsqn(_ZA, _ZA, 50)
-    fmul(_ZA, _ZA, _ZB)          # 2^250 - 1
+    fmul(_ZA, _ZB, _ZA)          # 2^250 - 1
 
 
 @micropython.viper
@@ -206,7 +189,7 @@ def finv(o, z):
     """o = z^(p - 2) = 1/z (0 for z = 0)."""
     _pow_2_250_minus_1(z)
     fsqn(_ZA, _ZA, 5)
-    fmul(o, _ZA, _Z11)           # 2^255 - 21
+    fmul(_ZA, _Z11, o)           # 2^255 - 21
 
 
 @micropython.viper
@@ -214,14 +197,10 @@ def fpow22523(o, z):
     """o = z^((p - 5) / 8) = z^(2^252 - 3)."""
     _pow_2_250_minus_1(z)
     fsqn(_ZA, _ZA, 2)
-    fmul(o, _ZA, z)
+    fmul(_ZA, z, o)
 
-try:
-    from uctypes import addressof as _addressof
-    if _addressof(TABLE) & 3:  # ptr32 reads need word alignment (a frozen bytes may lack it)
-        TABLE = bytearray(TABLE)
-except ImportError:
-    pass
+
+TABLE = aligned(TABLE)
 
 SUB = const(1)       # flags of add
 WITH_T = const(2)
@@ -234,8 +213,8 @@ _MASK30 = const(0x3FFFFFFF)
 # uses _G, _H only after fpow22523; finv leaves its result in _ZI = _ZB, last).
 _A, _B, _G, _H = _Z2, _Z9, _Z11, _ZA
 _C, _D, _E, _F = fe(), fe(), fe(), fe()
-_SEL = bytearray(96)                 # the table entry picked by _pick
-_PRE = (fe(), fe(), fe())            # that entry unpacked: y+x, y-x, 2d*x*y
+_PREB = bytearray(240)               # a table entry unpacked (see pick): y+x, y-x, 2d*x*y
+_PRE = (memoryview(_PREB)[:80], memoryview(_PREB)[80:160], memoryview(_PREB)[160:])
 # A cached point read back from the packed multiples of double_mult: _PRE and the power chain's
 # _ZC, both idle while a multiple is added (add's scratch is _A.._H).
 _CQ = (_PRE[0], _PRE[1], _PRE[2], _ZC)
@@ -247,32 +226,41 @@ def point():
 
 @micropython.viper
 def set_identity(r):
-    fadd(r[0], ZERO, ZERO)
-    fadd(r[1], ONE, ZERO)
-    fadd(r[2], ONE, ZERO)
-    fadd(r[3], ZERO, ZERO)
+    fadd(ZERO, ZERO, r[0])
+    fadd(ONE, ZERO, r[1])
+    fadd(ONE, ZERO, r[2])
+    fadd(ZERO, ZERO, r[3])
 
 
 @micropython.viper
 def dbl(r, p, with_t: int):
     """r = 2p (4M + 4S; T is skipped when the next step is another doubling)."""
+    sq = fsq  # names bound once, as in add
+    a = _A
+    b = _B
+    c = _C
     x1 = p[0]
     y1 = p[1]
-    fsq(_A, x1)
-    fsq(_B, y1)
-    fsq(_C, p[2])
-    fadd(_C, _C, _C)
-    fadd(_H, _A, _B)
-    fadd(_E, x1, y1)
-    fsq(_E, _E)
-    fsub(_E, _H, _E)
-    fsub(_G, _A, _B)
-    fadd(_F, _C, _G)
-    fmul(r[0], _E, _F)
-    fmul(r[1], _G, _H)
-    fmul(r[2], _F, _G)
+    sq(a, x1)
+    sq(b, y1)
+    sq(c, p[2])
+    fadd(c, c, c)
+    e = _E
+    f = _F
+    g = _G
+    h = _H
+    fadd(a, b, h)
+    fadd(x1, y1, e)
+    sq(e, e)
+    fsub(h, e, e)
+    fsub(a, b, g)
+    fadd(c, g, f)
+    mul = fmul
+    mul(e, f, r[0])
+    mul(g, h, r[1])
+    mul(f, g, r[2])
     if with_t:
-        fmul(r[3], _E, _H)
+        mul(e, h, r[3])
 
 
 @micropython.viper
@@ -280,92 +268,65 @@ def add(r, p, q, flags: int):
     """r = p + q, or p - q when flags & SUB, q in one of the two forms of a table entry:
     (y+x, y-x, 2d*x*y) with z = 1 (7M), or, with flags & CACHED, (Y+X, Y-X, 2Z, 2d*T) (8M).
     T of r is computed only with flags & WITH_T (one M less when a doubling comes next).
-    The flags are public: the subtraction of a secret digit goes through _pick instead."""
+    The flags are public: the subtraction of a secret digit goes through pick instead."""
+    mul = fmul  # names bound once: each use of a module global is a dictionary lookup
+    a = _A
+    b = _B
+    c = _C
+    d = _D
     x1 = p[0]
     y1 = p[1]
-    fadd(_A, y1, x1)
-    fsub(_B, y1, x1)
+    fadd(y1, x1, a)
+    fsub(y1, x1, b)
     if flags & SUB:
-        fmul(_A, _A, q[1])
-        fmul(_B, _B, q[0])
+        mul(a, q[1], a)
+        mul(b, q[0], b)
     else:
-        fmul(_A, _A, q[0])
-        fmul(_B, _B, q[1])
+        mul(a, q[0], a)
+        mul(b, q[1], b)
     if flags & CACHED:
-        fmul(_C, p[3], q[3])
-        fmul(_D, p[2], q[2])
+        mul(p[3], q[3], c)
+        mul(p[2], q[2], d)
     else:
-        fmul(_C, p[3], q[2])
-        fadd(_D, p[2], p[2])
+        mul(p[3], q[2], c)
+        fadd(p[2], p[2], d)
     if flags & SUB:
-        fsub(_C, ZERO, _C)
-    fsub(_E, _A, _B)
-    fadd(_H, _A, _B)
-    fsub(_F, _D, _C)
-    fadd(_G, _D, _C)
-    fmul(r[0], _E, _F)
-    fmul(r[1], _G, _H)
-    fmul(r[2], _F, _G)
+        fsub(ZERO, c, c)
+    e = _E
+    f = _F
+    g = _G
+    h = _H
+    fsub(a, b, e)
+    fadd(a, b, h)
+    fsub(d, c, f)
+    fadd(d, c, g)
+    mul(e, f, r[0])
+    mul(g, h, r[1])
+    mul(f, g, r[2])
     if flags & WITH_T:
-        fmul(r[3], _E, _H)
-
-
-@micropython.viper
-def _pick(row: int, e: int):
-    """_PRE = e * 16^(16 row) * B for a digit e in -8..8, in constant time: all eight entries
-    of the row are read, and the one of index |e| (none for 0: the identity) kept by a mask."""
-    o = ptr32(_SEL)
-    t = ptr32(TABLE)
-    s: int = e >> 31
-    a: int = (e ^ s) - s
-    m: int = (a - 1) >> 31          # -1 when a == 0
-    i: int = 0
-    while i < 24:
-        o[i] = 0
-        i += 1
-    o[0] = m & 1
-    o[8] = m & 1
-    base: int = row * 192
-    k: int = 1
-    while k <= 8:
-        m = ((a ^ k) - 1) >> 31
-        i = 0
-        while i < 24:
-            o[i] = o[i] | (t[base + i] & m)
-            i += 1
-        base += 24
-        k += 1
-    ypx = _PRE[0]
-    ymx = _PRE[1]
-    t2d = _PRE[2]
-    funpack(ypx, _SEL, 0)
-    funpack(ymx, _SEL, 32)
-    funpack(t2d, _SEL, 64)
-    fcswap(ypx, ymx, s)   # -P swaps y+x and y-x ...
-    fsub(_A, ZERO, t2d)
-    fcmov(t2d, _A, s)     # ... and negates 2d*x*y
+        mul(e, h, r[3])
 
 
 @micropython.viper
 def base_mult(r, digits):
     """r = a * B for the signed digits e[i] of a (see _ed25519_sc.recode), constant time.
 
-    With i = 16j + m, a * B = sum over m of 16^m * sum over j of e[16j + m] * (16^(16j) B): a
-    comb over the 4 table rows, Horner in m: 64 mixed additions and 60 doublings."""
+    With i = 8j + m, a * B = sum over m of 16^m * sum over j of e[8j + m] * (16^(8j) B): a
+    comb over the 8 table rows, Horner in m: 64 mixed additions and 28 doublings."""
     d = ptr32(digits)
     set_identity(r)
-    m: int = 15
+    m: int = 7
     j: int = 0
     while m >= 0:
-        if m < 15:
+        if m < 7:
             dbl(r, r, 0)
             dbl(r, r, 0)
             dbl(r, r, 0)
             dbl(r, r, 1)
         j = 0
-        while j < 4:
-            _pick(j, ((d[16 * j + m] + _BIAS) & _MASK30) - _BIAS)
-            add(r, r, _PRE, WITH_T if j < 3 else 0)
+        while j < 8:
+            pick(TABLE, _S, _PREB, 192 * j, ((d[8 * j + m] + _BIAS) & _MASK30) - _BIAS)
+            add(r, r, _PRE, WITH_T if j < 7 else 0)
             j += 1
         m -= 1
 
@@ -437,16 +398,16 @@ def _unpack_base(e: int):
 
 def _store(atab, off, p):
     """Entry at atab[off:off + 128] = p in cached form (Y+X, Y-X, 2Z, 2d*T), packed."""
-    fadd(_ZB, p[1], p[0])
+    fadd(p[1], p[0], _ZB)
     fpack(_ENC, _ZB)
     put32(atab, off, _ENC)
-    fsub(_ZB, p[1], p[0])
+    fsub(p[1], p[0], _ZB)
     fpack(_ENC, _ZB)
     put32(atab, off + 32, _ENC)
-    fadd(_ZB, p[2], p[2])
+    fadd(p[2], p[2], _ZB)
     fpack(_ENC, _ZB)
     put32(atab, off + 64, _ENC)
-    fmul(_ZB, p[3], D2)
+    fmul(p[3], D2, _ZB)
     fpack(_ENC, _ZB)
     put32(atab, off + 96, _ENC)
 
@@ -474,8 +435,8 @@ _ZI = _ZB
 def encode(out, p):
     """The 32-byte encoding of p into out: canonical y, the parity of x in bit 255."""
     finv(_ZI, p[2])
-    fmul(_A, p[0], _ZI)
-    fmul(_B, p[1], _ZI)
+    fmul(p[0], _ZI, _A)
+    fmul(p[1], _ZI, _B)
     fpack(out, _B)
     out[31] |= fparity(_A) << 7
 
@@ -485,28 +446,28 @@ def decode(p, s):
     (taken mod p), x = 0 with the sign bit set is accepted. False when no x exists."""
     x, y = p[0], p[1]
     funpack(y, s, 0)
-    fadd(p[2], ONE, ZERO)
+    fadd(ONE, ZERO, p[2])
     fsq(_C, y)
-    fmul(_D, _C, D)
-    fsub(_C, _C, ONE)            # u = y^2 - 1
-    fadd(_D, _D, ONE)            # v = d y^2 + 1
+    fmul(_C, D, _D)
+    fsub(_C, ONE, _C)            # u = y^2 - 1
+    fadd(_D, ONE, _D)            # v = d y^2 + 1
     fsq(_E, _D)
-    fmul(_E, _E, _D)             # v^3
+    fmul(_E, _D, _E)             # v^3
     fsq(_F, _E)
-    fmul(_F, _F, _D)             # v^7
-    fmul(_F, _F, _C)             # u v^7
+    fmul(_F, _D, _F)             # v^7
+    fmul(_F, _C, _F)             # u v^7
     fpow22523(_F, _F)
-    fmul(_F, _F, _E)
-    fmul(x, _F, _C)              # x = u v^3 (u v^7)^((p-5)/8)
+    fmul(_F, _E, _F)
+    fmul(_F, _C, x)              # x = u v^3 (u v^7)^((p-5)/8)
     fsq(_G, x)
-    fmul(_G, _G, _D)             # v x^2
-    fsub(_H, _G, _C)
+    fmul(_G, _D, _G)             # v x^2
+    fsub(_G, _C, _H)
     if not fiszero(_H):
-        fadd(_H, _G, _C)
+        fadd(_G, _C, _H)
         if not fiszero(_H):
             return False
-        fmul(x, x, SQRT_M1)
+        fmul(x, SQRT_M1, x)
     if fparity(x) != (s[31] >> 7):
-        fsub(x, ZERO, x)
-    fmul(p[3], x, y)
+        fsub(ZERO, x, x)
+    fmul(x, y, p[3])
     return True

@@ -16,16 +16,23 @@ from sha512 import _W
 _BIAS = const(0x20000000)
 _MASK30 = const(0x3FFFFFFF)
 
-_C = bytes.fromhex("edd3f55c1a631258d69cf7a2def9de14")  # c = L - 2^252, 16 bytes
-_L = bytes.fromhex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
-# 2^k L for k = 0..5, 33 bytes each
-_LK = bytes.fromhex(
-    "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"
-    "00daa7ebb934c624b0ac39ef45bdf3bd290000000000000000000000000000002000"
-    "b44fd773698c49605973de8b7ae77b530000000000000000000000000000004000"
-    "689faee7d21893c0b2e6bc17f5cef7a60000000000000000000000000000008000"
-    "d03e5dcfa531268165cd792fea9def4d0100000000000000000000000000000001"
-    "a07dba9e4b634c02cb9af35ed43bdf9b0200000000000000000000000000000002")
+# 2^k L for k = 0..5, 33 little-endian bytes each. Its first 32 bytes are L, and its first 16
+# are c = L - 2^252. Literal bytes: a .mpy keeps every literal of a module on the heap for as
+# long as its functions live, so hex text turned into bytes at import would cost twice.
+_LK = (
+    b"\xed\xd3\xf5\x5c\x1a\x63\x12\x58\xd6\x9c\xf7\xa2\xde\xf9\xde\x14\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00"  # 2^0 L
+    b"\xda\xa7\xeb\xb9\x34\xc6\x24\xb0\xac\x39\xef\x45\xbd\xf3\xbd\x29\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x20\x00"  # 2^1 L
+    b"\xb4\x4f\xd7\x73\x69\x8c\x49\x60\x59\x73\xde\x8b\x7a\xe7\x7b\x53\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x40\x00"  # 2^2 L
+    b"\x68\x9f\xae\xe7\xd2\x18\x93\xc0\xb2\xe6\xbc\x17\xf5\xce\xf7\xa6\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00"  # 2^3 L
+    b"\xd0\x3e\x5d\xcf\xa5\x31\x26\x81\x65\xcd\x79\x2f\xea\x9d\xef\x4d\x01"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"  # 2^4 L
+    b"\xa0\x7d\xba\x9e\x4b\x63\x4c\x02\xcb\x9a\xf3\x5e\xd4\x3b\xdf\x9b\x02"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02"  # 2^5 L
+)
 # limbs 0..63, scratch 64..96 (high limbs of a fold, a difference): 400 bytes borrowed from
 # SHA-512's message schedule, idle whenever a scalar is reduced (hashing is finished first)
 _X = _W
@@ -102,7 +109,7 @@ def _reduce(out):
     """out = _X mod L as 32 bytes, for any _X below 2^512 in magnitude."""
     i: int = 0
     while i < 5:
-        _fold(_X, _C)
+        _fold(_X, _LK)  # reads c, the first 16 bytes
         i += 1
     _finish(out, _X, _LK)
 
@@ -154,7 +161,7 @@ def muladd(out, k, a, r):
 def is_canonical(s, off: int) -> bool:
     """True when the 32 bytes at s[off:] encode a number below L (public data: may branch)."""
     b = ptr8(s)
-    lb = ptr8(_L)
+    lb = ptr8(_LK)
     i: int = 31
     while i >= 0:
         if b[off + i] < lb[i]:

@@ -135,8 +135,8 @@ def verify(pk, msg, sig):
     p = _P
     if not _ge.decode(p, pk):
         return False
-    _ge.fsub(p[0], _ge.ZERO, p[0])    # -A: the check is [S]B + [k](-A) == R
-    _ge.fsub(p[3], _ge.ZERO, p[3])
+    _ge.fsub(_ge.ZERO, p[0], p[0])    # -A: the check is [S]B + [k](-A) == R
+    _ge.fsub(_ge.ZERO, p[3], p[3])
     _ge.multiples(_ATAB, p)
     _hash_mod_l(_KH, sig[:32], pk, msg)
     _sc.wnaf(_DIG, _KH, 0)

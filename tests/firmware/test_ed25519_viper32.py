@@ -69,11 +69,11 @@ def test_field_worst_case_limbs_stay_in_int32(core):
     worst = bytearray(struct.pack("<20i", *([9216] * 19 + [255])))
     out = bytearray(80)
     for f in (fe.fmul, fe.fadd, fe.fsub):
-        f(out, worst, worst)
+        f(worst, worst, out)
     fe.fsq(out, worst)
     too_big = bytearray(struct.pack("<20i", *([10400] * 20)))
     with pytest.raises(viper32.Overflow32):
-        fe.fmul(out, too_big, too_big)
+        fe.fmul(too_big, too_big, out)
 
 
 def test_field_and_scalar_arithmetic_against_big_ints(core):
@@ -96,9 +96,9 @@ def test_field_and_scalar_arithmetic_against_big_ints(core):
         x = specials[i] if i < len(specials) else rng.getrandbits(255)
         y = rng.getrandbits(255)
         out = fx.fe()
-        fe.fmul(out, elem(x), elem(y))
+        fe.fmul(elem(x), elem(y), out)
         assert val(out) == x * y % p
-        fe.fsub(out, elem(x), elem(y))
+        fe.fsub(elem(x), elem(y), out)
         assert val(out) == (x - y) % p
         if x % p:
             fx.finv(out, elem(x))
@@ -111,6 +111,29 @@ def test_field_and_scalar_arithmetic_against_big_ints(core):
         sc.muladd(r, k, a, c)
         assert int.from_bytes(r, "little") == (int.from_bytes(k, "little") * int.from_bytes(
             a, "little") + int.from_bytes(c, "little")) % l
+
+
+def test_pick_reads_every_digit_of_every_row(core):
+    """The constant-time table read gives e * 16^(8 row) * B for each e in -8..8 (0: the
+    identity), negatives by its masked swap and negation, with 32-bit words."""
+    fe, fx = core["_ed25519_fe"], core["_ed25519_ge"]
+    p = ref.P
+    pre, scratch = bytearray(240), bytearray(160)
+
+    def val(off):
+        b = bytearray(32)
+        fx.fpack(b, memoryview(pre)[off:off + 80])
+        return int.from_bytes(b, "little")
+
+    for row in range(8):
+        base = ref.scalar_mult(16 ** (8 * row), ref.BASE)
+        for e in range(-8, 9):
+            fe.pick(fe.TABLE, scratch, pre, 192 * row, e)
+            x, y, z, _ = ref.scalar_mult(e % ref.L, base)
+            zi = pow(z, p - 2, p)
+            x, y = x * zi % p, y * zi % p
+            assert (val(0), val(80), val(160)) == ((y + x) % p, (y - x) % p,
+                                                   2 * ref.D * x * y % p), (row, e)
 
 
 # --- the vectors ---------------------------------------------------------------------------------

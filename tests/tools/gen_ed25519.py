@@ -6,9 +6,12 @@ firmware/lib/_ed25519_fe.py, one module (each module costs heap on the device):
 - mul, square, add, sub modulo p = 2^255 - 19 on 20 limbs of 13 bits, fully unrolled viper.
   Every intermediate stays inside a signed 32-bit int: a column of the product holds at most
   20 products of limbs <= 9216, 20 * 9216^2 < 2^31.
-- TABLE: k * 16^(16j) * B for j < 4, k = 1..8, as (y+x, y-x, 2d*x*y), each a 32-byte
-  little-endian field element: 4 * 8 * 96 = 3072 bytes (heap is scarce: twice the rows would
-  save 32 of the 60 doublings of a sign for 3 KB more).
+- TABLE: k * 16^(8j) * B for j < 8, k = 1..8, as (y+x, y-x, 2d*x*y), each a 32-byte
+  little-endian field element: 8 * 8 * 96 = 6144 bytes. Heap is scarce, and each doubling of
+  the rows halves the doublings of a sign: 4 rows (3 KB) take 60, 8 rows take 28, 16 (12 KB)
+  would take 12.
+- pick: the constant-time read of one entry of a table row, unpacked into limbs. The select
+  loops over the eight entries (unrolled, it was no faster and 6 KB bigger on xtensawin).
 """
 
 import sys
@@ -23,7 +26,7 @@ BITS = 13        # bits per limb
 MASK = (1 << BITS) - 1
 TOP_BITS = 255 - BITS * (NL - 1)   # bits of the top limb below 2^255 (8)
 FOLD = 19 << (BITS * NL - 255)     # 2^260 = 608 (mod p)
-ROWS = 4                           # rows of the base table
+ROWS = 8                           # rows of the base table
 SPACING = 64 // ROWS               # base-16 digits between rows
 MAX_LIMB = 9216                    # loosest limb a mul/sub input may carry (see _bounds)
 
@@ -90,7 +93,11 @@ Made by tests/tools/gen_ed25519.py. An element is a bytearray of 20 int32 limbs 
 (value = sum limb[i] * 2^(13 i), below 2^255 + 2^14). Inputs may carry limbs up to 9216; every
 output has limbs 0..18 below 2^13 + 2^10 and limb 19 below 2^8, and every intermediate fits a
 signed 32-bit int, so the code is exact on a 32-bit port (checked by tests/tools/viper32.py).
-Outputs may alias inputs.
+Calls are fmul / fadd / fsub(x, y, out) and fsq(out, x); outputs may alias inputs. Native code
+in a .mpy keeps only a function's first two locals (its first two arguments) in registers, the
+third register holding the module's qstr table: a product reads its two inputs 400 times and
+writes its output 20 times, so the inputs come first. A square has only two pointers, and runs
+faster on x64 with its output first (measured, 0.16 against 0.25 us).
 """
 
 import micropython
@@ -112,7 +119,7 @@ def _product(name, square):
     if square:
         lines += [f"def {name}(r: ptr32, x: ptr32):", "    t = ptr32(_T)"]
     else:
-        lines += [f"def {name}(r: ptr32, x: ptr32, y: ptr32):", "    t = ptr32(_T)"]
+        lines += [f"def {name}(x: ptr32, y: ptr32, r: ptr32):", "    t = ptr32(_T)"]
     for k in range(2 * NL - 1):
         pairs = [(i, k - i) for i in range(NL) if 0 <= k - i < NL]
         if square:
@@ -140,7 +147,7 @@ def _product(name, square):
 
 
 def _linear(name, sub, q):
-    lines = ["", "", "@micropython.viper", f"def {name}(r: ptr32, x: ptr32, y: ptr32):"]
+    lines = ["", "", "@micropython.viper", f"def {name}(x: ptr32, y: ptr32, r: ptr32):"]
     for k in range(NL):
         term = f"x[{k}] + {q[k]} - y[{k}]" if sub else f"x[{k}] + y[{k}]"
         if k == 0:
@@ -153,6 +160,60 @@ def _linear(name, sub, q):
     return lines
 
 
+def _pick(q):
+    """The constant-time read of one base-table entry, unrolled (see the docstring below)."""
+    lines = ["", "", "@micropython.viper",
+             "def pick(t: ptr32, o: ptr32, pre: ptr32, base: int, e: int):",
+             '    """pre (3 elements) = e * (the point of the table row at word base), e in -8..8, in',
+             "    constant time: every word of the row's eight entries is read and the wanted one kept",
+             "    by a mask ((|e| ^ k) - 1) >> 31 (e = 0 gives the identity, (1, 1, 0)); a negative e",
+             "    then swaps y+x and y-x and negates 2d*x*y under the mask e >> 31. o is 96 bytes of",
+             '    scratch (the picked words)."""',
+             "    s: int = e >> 31",
+             "    a: int = (e ^ s) - s"]
+    lines.append("    m: int = ((a - 1) >> 31) & 1")
+    for i in range(24):
+        lines.append(f"    o[{i}] = {'m' if i in (0, 8) else '0'}")
+    lines.append("    k: int = 1")
+    lines.append("    while k <= 8:")
+    lines.append("        m = ((a ^ k) - 1) >> 31")
+    for i in range(24):
+        lines.append(f"        o[{i}] = o[{i}] | (t[base + {i}] & m)" if i else "        o[0] = o[0] | (t[base] & m)")
+    lines.append("        base += 24")
+    lines.append("        k += 1")
+    lines.append("    w: int = 0")
+    for i in range(8):  # the swap of y+x and y-x, on the packed words
+        lines.append(f"    w = (o[{i}] ^ o[{i + 8}]) & s")
+        lines.append(f"    o[{i}] = o[{i}] ^ w")
+        lines.append(f"    o[{i + 8}] = o[{i + 8}] ^ w")
+    lines.append("    h = ptr16(o)")
+    for el in range(3):  # unpack: 13-bit limbs from the little-endian 16-bit halves
+        for k in range(NL):
+            bit = 256 * el + BITS * k
+            hw, sh = bit // 16, bit % 16
+            width = BITS if k < NL - 1 else TOP_BITS
+            mask = (1 << width) - 1
+            if sh + width <= 16:
+                expr = f"(h[{hw}] >> {sh}) & 0x{mask:X}" if sh else f"h[{hw}] & 0x{mask:X}"
+            else:
+                expr = f"((h[{hw}] >> {sh}) | (h[{hw + 1}] << {16 - sh})) & 0x{mask:X}"
+            lines.append(f"    pre[{NL * el + k}] = {expr}")
+    # 2d*x*y -> its negation where s == -1: q - it, carried as fsub carries, then a masked move
+    t0 = 2 * NL
+    for k in range(NL):
+        term = f"{q[k]} - pre[{t0 + k}]"
+        lines.append(f"    c{'' if k else ': int'} = {'(c >> %d) + ' % BITS if k else ''}{term}")
+        if k < NL - 1:
+            lines.append(f"    o[{k}] = c & 0x{MASK:X}")
+    lines.append(f"    o[19] = c & 0x{(1 << TOP_BITS) - 1:X}")
+    lines.append(f"    c = o[0] + (c >> {TOP_BITS}) * 19")
+    lines.append(f"    o[0] = c & 0x{MASK:X}")
+    lines.append(f"    o[1] = o[1] + (c >> {BITS})")
+    for k in range(NL):
+        lines.append(f"    pre[{t0 + k}] = pre[{t0 + k}] ^ ((pre[{t0 + k}] ^ o[{k}]) & s)")
+    return lines
+
+
 def field_module() -> str:
     q = _bounds()
     out = HEADER.splitlines()
@@ -160,6 +221,7 @@ def field_module() -> str:
     out += _product("fsq", True)
     out += _linear("fadd", False, q)
     out += _linear("fsub", True, q)
+    out += _pick(q)
     out += ["", ""] + _table_lines()
     return "\n".join(out) + "\n"
 

@@ -38,7 +38,7 @@ def _measure():
     out = {}
     seed = bytes(range(32))
     msg = b"tender:" + bytes(120)
-    n = 3 if BASELINE else 30
+    n = 10 if BASELINE else 100
     key = ed.SigningKey(seed)
     sig, pk = key.sign(msg), key.public
     assert ed.sign(seed, msg) == sig and ed.verify(pk, msg, sig)
