@@ -9,6 +9,10 @@
 import sys
 
 _MAX_PACKET = 2304  # the link's receive buffer: wire's largest message (2 KB), topic, header
+# That buffer is made when app is imported: mmboot imports app right after the crypto core,
+# while the heap is still in one piece. Made later, after the agent's other imports, 2.3 KB in
+# one block may no longer be there (a MemoryError at boot, seen on a virtual board at 110 KB).
+_RX = bytearray(_MAX_PACKET)
 
 
 def _appcfg():
@@ -34,7 +38,7 @@ def make_link(cfg, party):
     host, port = mqtt.parse_url(broker)
     return mqtt.MQTTLink(host, port, client_id=party, keepalive=cfg.get("keepalive", 30),
                          will=("mm/%s/status/%s" % (cfg["market"], party), b"offline", False, 0),
-                         max_packet=_MAX_PACKET)
+                         rx=_RX)
 
 
 def build(cfg, log=print):

@@ -27,8 +27,9 @@ def _app_state():
 
 
 def _run_agent():
-    # The crypto core first, while the heap is whole: its 3 KB base-point table and buffers need
-    # blocks in one piece, which a heap fragmented by the other imports may no longer have.
+    # The crypto core first, while the heap is whole: its 6 KB base-point table and buffers need
+    # blocks in one piece, which a heap fragmented by the other imports may no longer have; app
+    # next, which makes the link's receive buffer for the same reason.
     import ed25519  # noqa: F401
     import app
 

@@ -116,18 +116,20 @@ def parse_url(url):
 class MQTTLink:
     def __init__(self, host, port=1883, client_id="mm", keepalive=30, will=None,
                  backoff_base_ms=250, backoff_max_ms=30000, max_packet=4096, max_queue=8,
-                 ack_timeout_ms=5000):
+                 ack_timeout_ms=5000, rx=None):
         self.host, self.port, self.client_id, self.keepalive, self.will = (
             host, port, client_id, keepalive, will)
         self.backoff_base_ms, self.backoff_max_ms = backoff_base_ms, backoff_max_ms
-        self.max_packet, self.max_queue, self.ack_timeout_ms = max_packet, max_queue, ack_timeout_ms
+        if rx is None:
+            rx = bytearray(max_packet)
+        self.max_packet, self.max_queue, self.ack_timeout_ms = len(rx), max_queue, ack_timeout_ms
         self.connected = self._closing = False
         self.connects = self.pings = self.dropped = self._pid = self._sent = self._heard = 0
         self.last_error = self._task = self._w = self._connack = self.on_message = None
         self._subs = []
         self._queue = []
         self._acks = {}  # packet id -> False while waiting, True once acknowledged
-        self._rx = bytearray(max_packet)  # every packet is read here; nothing else per packet
+        self._rx = rx  # every packet is read here (a caller may hand in one made early)
 
     # --- the link interface ---------------------------------------------------------------
 
