@@ -124,7 +124,7 @@ def test_import_heap_within_the_24_kb_budget(mpy_dir):
     from micromarket import crypto_bench, upy
     out = upy.run_code(crypto_bench.IMPORT_HEAP, lib_dirs=[mpy_dir, LIB])
     used = crypto_bench._import_figures(out)["import_heap"]
-    assert 3072 < used <= 24 * 1024
+    assert 6144 < used <= 24 * 1024  # the base table alone is 6 KB
 
 
 @pytest.mark.parametrize("arch", ["xtensawin", "rv32imc"])
