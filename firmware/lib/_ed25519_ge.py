@@ -357,12 +357,9 @@ def double_mult(r, kd, sd, atab):
         elif a < 0:
             _unpack(atab, (0 - a) >> 1)
             add(r, r, _CQ, CACHED | SUB | (WITH_T if b != 0 else 0))
-        if b > 0:
-            _unpack_base(b)
+        if b != 0:
+            pick(TABLE, _S, _PREB, 0, b)  # public here: the constant-time read is simply faster
             add(r, r, _PRE, 0)
-        elif b < 0:
-            _unpack_base(0 - b)
-            add(r, r, _PRE, SUB)
         i -= 1
 
 
@@ -385,15 +382,6 @@ def _unpack(atab, i: int):
     funpack(_CQ[1], atab, off + 32)
     funpack(_CQ[2], atab, off + 64)
     funpack(_CQ[3], atab, off + 96)
-
-
-@micropython.viper
-def _unpack_base(e: int):
-    """_PRE = e * B for a public e in 1..8 (first table row, read directly: no masking)."""
-    off: int = (e - 1) * 96
-    funpack(_PRE[0], TABLE, off)
-    funpack(_PRE[1], TABLE, off + 32)
-    funpack(_PRE[2], TABLE, off + 64)
 
 
 def _store(atab, off, p):

@@ -11,7 +11,8 @@ firmware/lib/_ed25519_fe.py, one module (each module costs heap on the device):
   the rows halves the doublings of a sign: 4 rows (3 KB) take 60, 8 rows take 28, 16 (12 KB)
   would take 12.
 - pick: the constant-time read of one entry of a table row, unpacked into limbs. The select
-  loops over the eight entries (unrolled, it was no faster and 6 KB bigger on xtensawin).
+  loops over the eight entries (unrolled, it was no faster on the x64 unix port and 6 KB bigger
+  as an xtensawin .mpy).
 """
 
 import sys
@@ -106,7 +107,7 @@ _T = bytearray(160)  # 40 columns of a product
 '''
 
 
-def _tail(lines, r, c_expr_top):
+def _tail(lines, r):
     """Fold the top limb's bits above 2^255 back in (times 19) and store limbs 0..1 again."""
     lines.append(f"    {r}[19] = c & 0x{(1 << TOP_BITS) - 1:X}")
     lines.append(f"    c = {r}[0] + (c >> {TOP_BITS}) * 19")
@@ -142,7 +143,7 @@ def _product(name, square):
     for k in range(1, NL):
         lines.append(f"    r[{k - 1}] = c & 0x{MASK:X}")
         lines.append(f"    c = (c >> {BITS}) + t[{k}] + t[{k + NL}] * {FOLD}")
-    _tail(lines, "r", "c")
+    _tail(lines, "r")
     return lines
 
 
@@ -156,7 +157,7 @@ def _linear(name, sub, q):
             lines.append(f"    c = (c >> {BITS}) + {term}")
         if k < NL - 1:
             lines.append(f"    r[{k}] = c & 0x{MASK:X}")
-    _tail(lines, "r", "c")
+    _tail(lines, "r")
     return lines
 
 
@@ -205,10 +206,7 @@ def _pick(q):
         lines.append(f"    c{'' if k else ': int'} = {'(c >> %d) + ' % BITS if k else ''}{term}")
         if k < NL - 1:
             lines.append(f"    o[{k}] = c & 0x{MASK:X}")
-    lines.append(f"    o[19] = c & 0x{(1 << TOP_BITS) - 1:X}")
-    lines.append(f"    c = o[0] + (c >> {TOP_BITS}) * 19")
-    lines.append(f"    o[0] = c & 0x{MASK:X}")
-    lines.append(f"    o[1] = o[1] + (c >> {BITS})")
+    _tail(lines, "o")
     for k in range(NL):
         lines.append(f"    pre[{t0 + k}] = pre[{t0 + k}] ^ ((pre[{t0 + k}] ^ o[{k}]) & s)")
     return lines
