@@ -48,8 +48,9 @@ class Agent:
         self.forecast = saved.get("fc") or {}
         if "imp" in saved:
             board.meter.restore(saved["imp"], saved["exp"])
-        self._plan = 0
         self._off_at = None
+        # a battery's virtual meter follows the power the agent plans (other kinds switch a relay)
+        self._set_power = getattr(board.meter, "set_power", None) if self.kind == "battery" else None
         self._applied = False
         self._connects = -1
         self._topics = {"context": self._on_context, "award": self._on_award,
@@ -138,14 +139,12 @@ class Agent:
             self.stats["acted"] += 1
         else:
             wh = P.island(self.kind, self.params, self.state, view, self.forecast)
-        self._plan = wh
         power = self.params.get("power_w")
         left = s + self.length - now
         run = abs(wh) * 3600 // power if power else left
         self._off_at = now + run if run < left else None
-        meter = self.board.meter
-        if hasattr(meter, "set_power") and self.kind == "battery":
-            meter.set_power((power if wh > 0 else -power) if wh and power else 0)
+        if self._set_power is not None:
+            self._set_power((power if wh > 0 else -power) if wh and power else 0)
         self.board.set_relay(wh != 0)
 
     def _finish(self, s):
@@ -180,11 +179,12 @@ class Agent:
 
     async def _flush(self):
         """Upload the queued deliveries, oldest first; stop at the first failure."""
-        topic = None
-        while self.link.connected and len(self.store):
-            if topic is None:
-                topic = wire.topic(self.market, "delivery", self.party)
-            qid = self.store.queued()[0]
+        if not len(self.store):
+            return True
+        topic = wire.topic(self.market, "delivery", self.party)
+        for qid in self.store.queued():  # listed once: after a day offline the queue is long
+            if not self.link.connected:
+                break
             try:
                 await self.link.publish(topic, self.store.read(qid), qos=1)
             except OSError:
@@ -252,8 +252,8 @@ class Agent:
                         break
                     if self._off_at is not None and now >= self._off_at:
                         self._off_at = None  # the planned energy is through: switch off
-                        if self.kind == "battery" and hasattr(self.board.meter, "set_power"):
-                            self.board.meter.set_power(0)
+                        if self._set_power is not None:
+                            self._set_power(0)
                         if self.kind != "pv":
                             self.board.set_relay(False)
                     if not self._applied and s in self.awards:
@@ -267,7 +267,7 @@ class Agent:
                     await asyncio.sleep_ms(nap if nap < _SLICE_MS else _SLICE_MS)
                 self._finish(s)
                 done += 1
-                s = end if end % self.length == 0 else end - end % self.length
+                s = end - end % self.length
                 self._begin(s)
                 await self._flush()
                 gc.collect()

@@ -1,9 +1,9 @@
 # Boot wiring of the agent: the board, the clock, the store, the identity and the link, from the
-# files the host wrote (read by appcfg.py, see there). main.py calls start(); tests call run()
-# with a count of intervals.
+# files the host wrote (read by appcfg.py, see there). mmboot (main.py's boot) calls run(); tests
+# call it with a count of intervals.
 #
 # A board is "ready" when it has a board config, a device config naming a market and its key,
-# and an identity; otherwise main.py leaves it at the REPL for provisioning. The config and the
+# and an identity; otherwise mmboot leaves it at the REPL for provisioning. The config and the
 # identity are read by boot-only code (appcfg) that is dropped before trading, and the config
 # itself is not kept: each part keeps what it uses.
 import sys
@@ -34,10 +34,11 @@ def make_link(cfg, party):
 
         return seriallink.SerialLink(party)
     import mqtt
+    import wire
 
     host, port = mqtt.parse_url(broker)
     return mqtt.MQTTLink(host, port, client_id=party, keepalive=cfg.get("keepalive", 30),
-                         will=("mm/%s/status/%s" % (cfg["market"], party), b"offline", False, 0),
+                         will=(wire.topic(cfg["market"], "status", party), b"offline", False, 0),
                          rx=_RX)
 
 
@@ -45,10 +46,14 @@ def build(cfg, log=print):
     """The Agent for this device, wired to its board, clock, store, identity and link."""
     import agent
     import hal
-    import simclock
     import store
 
-    board = hal.Board(cfg.pop("board"), clock=simclock.from_config(cfg))
+    clock = None
+    if cfg.get("clock"):  # a simulated clock (virtual boards): a real board keeps its own
+        import simclock
+
+        clock = simclock.from_config(cfg)
+    board = hal.Board(cfg.pop("board"), clock=clock)
     key, party, _ = _appcfg().load_identity()
     return agent.Agent(board, make_link(cfg, party), store.Store(), key, party, cfg, log=log)
 
@@ -62,9 +67,3 @@ async def run(intervals=None, on_interval=None, log=print):
     log("agent %s: %s in market %s" % (a.party, a.kind, a.market))
     await a.run(intervals, on_interval)
     return a
-
-
-def start():
-    import asyncio
-
-    asyncio.run(run())

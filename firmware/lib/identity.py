@@ -54,21 +54,12 @@ def _seed(path):
     return seed
 
 
-def _enrolled_key():
-    data = store.read_file(ENROLLMENT)
-    if data is None:
-        return None
-    try:
-        payload = cbor.loads(cose.open1(data)[2])
-        return payload["key"]
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 def status():
     seed = _seed(SEED)
     key = _key(seed).public if seed else None
-    enrolled = _enrolled_key()
+    import appcfg  # reads an enrollment as the agent's boot does
+
+    enrolled = appcfg.enrolled_key(store.read_file(ENROLLMENT))
     ok = key is not None and enrolled == key
     return {"provisioned": ok, "party": cose.party_id(key) if ok else None,
             "pending": store.exists(PENDING)}

@@ -12,22 +12,22 @@
 # - await link.subscribe(topic_filter): remembered and renewed after every reconnect; may be
 #   called before the first connection.
 # - await link.recv() -> (topic str, payload bytes): the next received message; waits.
-#   link.pending() says how many are queued. A caller that sets link.on_message(topic,
-#   payload) instead gets every message at once, its payload a memoryview into the link's
+#   A caller that sets link.on_message(topic, payload) instead gets every message at once, its payload a memoryview into the link's
 #   receive buffer, valid only during the call: nothing is copied or queued.
 # - link.connected, link.connects (successful connections, so a caller sees a reconnect),
 #   link.pings, link.dropped, link.last_error; await link.close().
 #
 # MQTT details: clean session, PINGREQ when nothing was sent for half the keep-alive, the
 # connection dropped when the broker is silent for 1.5 keep-alives, a last will, QoS 0 and 1 both
-# ways (incoming QoS 1 acknowledged), incoming packets above max_packet bytes skipped in small
-# chunks without allocating them, at most max_queue received messages kept (the oldest dropped
+# ways (incoming QoS 1 acknowledged), incoming packets larger than the receive buffer skipped
+# in small chunks without allocating them, at most max_queue received messages kept (the oldest dropped
 # first; `dropped` counts both).
 #
 # Heap: one class; the supervisor task also keeps the connection alive (no pinger task), waits
 # are polled every _POLL_MS (no asyncio Event or wait_for, whose modules and objects cost heap),
 # packets are built by one function, and every packet is read into one receive buffer of
-# max_packet bytes allocated with the link (the reader sleeps on the socket in asyncio's poller).
+# 4 KB made with the link, or the one its caller hands in as rx (the reader sleeps on the socket
+# in asyncio's poller).
 import asyncio
 import socket
 from errno import EAGAIN, EINPROGRESS, ENOTCONN
@@ -115,21 +115,20 @@ def parse_url(url):
 
 class MQTTLink:
     def __init__(self, host, port=1883, client_id="mm", keepalive=30, will=None,
-                 backoff_base_ms=250, backoff_max_ms=30000, max_packet=4096, max_queue=8,
-                 ack_timeout_ms=5000, rx=None):
+                 backoff_base_ms=250, backoff_max_ms=30000, max_queue=8, ack_timeout_ms=5000,
+                 rx=None):
         self.host, self.port, self.client_id, self.keepalive, self.will = (
             host, port, client_id, keepalive, will)
         self.backoff_base_ms, self.backoff_max_ms = backoff_base_ms, backoff_max_ms
-        if rx is None:
-            rx = bytearray(max_packet)
-        self.max_packet, self.max_queue, self.ack_timeout_ms = len(rx), max_queue, ack_timeout_ms
+        self.max_queue, self.ack_timeout_ms = max_queue, ack_timeout_ms
         self.connected = self._closing = False
         self.connects = self.pings = self.dropped = self._pid = self._sent = self._heard = 0
         self.last_error = self._task = self._w = self._connack = self.on_message = None
         self._subs = []
         self._queue = []
         self._acks = {}  # packet id -> False while waiting, True once acknowledged
-        self._rx = rx  # every packet is read here (a caller may hand in one made early)
+        # every packet is read here (a caller may hand in one made early, while the heap is whole)
+        self._rx = bytearray(4096) if rx is None else rx
 
     # --- the link interface ---------------------------------------------------------------
 
@@ -155,9 +154,6 @@ class MQTTLink:
         while not self._queue:
             await asyncio.sleep_ms(_POLL_MS)
         return self._queue.pop(0)
-
-    def pending(self):
-        return len(self._queue)
 
     async def close(self):
         self._closing = True

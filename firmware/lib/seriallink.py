@@ -75,7 +75,7 @@ def parse(buf):
 
 
 class SerialLink:
-    """The link interface of lib/mqtt.py (connect, publish, subscribe, recv, pending, close)."""
+    """The link interface of lib/mqtt.py (connect, publish, subscribe, recv, close)."""
 
     def __init__(self, client_id, stream_in=None, stream_out=None):
         self.client_id = client_id
@@ -169,9 +169,6 @@ class SerialLink:
         while not self._queue:
             await self._pump()
         return self._queue.pop(0)
-
-    def pending(self):
-        return len(self._queue)
 
     async def close(self):
         self.connected = False

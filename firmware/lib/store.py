@@ -46,12 +46,16 @@ def remove_file(path):
         pass
 
 
+def _tag(data):
+    return sha256(data).digest()[:_TAG]
+
+
 def _read_valid(path):
     """The payload of a record file, or None if it is missing or fails its tag."""
     raw = read_file(path)
     if raw is None:
         return None
-    if len(raw) < _TAG or sha256(raw[:-_TAG]).digest()[:_TAG] != raw[-_TAG:]:
+    if len(raw) < _TAG or _tag(raw[:-_TAG]) != raw[-_TAG:]:
         return None
     return raw[:-_TAG]
 
@@ -62,7 +66,7 @@ def write_atomic(path, data, tagged=False):
     with open(tmp, "wb") as f:
         f.write(data)
         if tagged:
-            f.write(sha256(data).digest()[:_TAG])
+            f.write(_tag(data))
     try:
         os.rename(tmp, path)
     except OSError:  # a filesystem that will not rename over a file (FAT): recover() covers the gap
@@ -98,10 +102,7 @@ class Store:
                 if name.endswith(".tmp"):
                     target = path[:-4]
                     if _read_valid(target) is None and _read_valid(path) is not None:
-                        try:
-                            os.remove(target)
-                        except OSError:
-                            pass  # there was none
+                        remove_file(target)
                         os.rename(path, target)
                     else:
                         os.remove(path)
@@ -120,9 +121,7 @@ class Store:
         path = self.root + "/" + name
         data = _read_valid(path)
         if data is None:
-            try:
-                os.stat(path)
-            except OSError:
+            if not exists(path):
                 return None
             raise StoreError("record %s is damaged" % name)
         return data
