@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ for _d in sorted(p for p in Path(__file__).parent.rglob("*") if p.is_dir()):
 import pytest
 
 from micromarket import upy
+from micromarket.fleet import free_port, mosquitto_binary
 from micromarket.paths import ROOT
 
 SHARED = ROOT.parent / "shared"
@@ -56,24 +56,11 @@ def _state_home(tmp_path_factory):
         os.environ["MICROMARKET_HOME"] = old
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _mosquitto_binary():
-    for cand in ("/usr/sbin/mosquitto", shutil.which("mosquitto")):
-        if cand and os.path.exists(cand):
-            return cand
-    return None
-
-
 class Mosquitto:
     """A real Mosquitto on loopback that a test can stop and start again on the same port."""
 
     def __init__(self, workdir: Path):
-        self.binary = _mosquitto_binary()
+        self.binary = mosquitto_binary()
         self.port = free_port()
         self.conf = workdir / "mosquitto.conf"
         self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
@@ -109,7 +96,7 @@ class Mosquitto:
 @pytest.fixture(scope="session")
 def mosquitto(tmp_path_factory, request):
     """A Mosquitto broker on loopback (installed by `make test`)."""
-    if _mosquitto_binary() is None:
+    if mosquitto_binary() is None:
         pytest.skip("mosquitto is not installed (make setup installs it as root)")
     broker = Mosquitto(tmp_path_factory.mktemp("mosquitto")).start()
     yield broker
@@ -119,7 +106,7 @@ def mosquitto(tmp_path_factory, request):
 @pytest.fixture
 def fresh_mosquitto(tmp_path):
     """A broker of the test's own, for tests that stop and restart it."""
-    if _mosquitto_binary() is None:
+    if mosquitto_binary() is None:
         pytest.skip("mosquitto is not installed (make setup installs it as root)")
     broker = Mosquitto(tmp_path).start()
     yield broker

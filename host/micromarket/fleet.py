@@ -3,7 +3,7 @@
     with Fleet(workdir, neighbourhood(8), speed=480) as fleet:
         fleet.setup()                     # keys, broker, boards, provisioning, market, agents
         fleet.run_day(progress=...)       # until the day's last delivery is in (or time is up)
-        print(fleet.snapshot())
+        print(fleet.progress())           # where the day stands, from the market's database
 
 Everything goes through the paths a user takes: boards are started with ``micromarket.vboard``,
 given their key and enrollment by ``micromarket.provision`` over their serial ports, configured
@@ -46,10 +46,6 @@ class Member:
     role: str
     personality: str
     params: tuple = ()          # sorted (name, value) pairs: hashable, so members can be grouped
-
-    @property
-    def kind(self) -> str:
-        return self.name.rsplit("-", 1)[0].split("-", 1)[-1]
 
 
 # what a household device is, as board + role + personality + parameters (firmware/lib/app.py)

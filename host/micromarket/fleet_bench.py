@@ -75,11 +75,10 @@ def run(devices: int = 50, hours: float = 24, speed: float | None = None,
     os.environ["MICROMARKET_HOME"] = str(Path(workdir) / "home")
     fleet = Fleet(Path(workdir) / "fleet", neighbourhood(devices, "bench"), speed=speed,
                   broker=broker)
-    me = os.getpid()
     t0 = time.monotonic()
     own0 = resource.getrusage(resource.RUSAGE_SELF)
     try:
-        return _measure(fleet, hours, speed, broker, devices, t0, own0, me)
+        return _measure(fleet, hours, speed, broker, devices, t0, own0)
     except FleetError as exc:
         return {"devices": devices, "intervals": 0, "error": str(exc),
                 "wall_s": round(time.monotonic() - t0, 1), "speed": speed, "broker": broker}
@@ -93,13 +92,12 @@ def run(devices: int = 50, hours: float = 24, speed: float | None = None,
             tmp.cleanup()
 
 
-def _measure(fleet, hours, speed, broker, devices, t0, own0, me) -> dict:
-    with ProcSampler(lambda: [*fleet.pids()]) as sampler:
+def _measure(fleet, hours, speed, broker, devices, t0, own0) -> dict:
+    with ProcSampler(fleet.pids) as sampler:
         try:
             timing = fleet.setup()
             setup_s = time.monotonic() - t0
             state = fleet.run_day(hours)
-            sampler.sample()
         finally:
             sampler.sample()
             fleet.close()
@@ -110,7 +108,7 @@ def _measure(fleet, hours, speed, broker, devices, t0, own0, me) -> dict:
     own = resource.getrusage(resource.RUSAGE_SELF)
     own_cpu = (own.ru_utime - own0.ru_utime) + (own.ru_stime - own0.ru_stime)
     own_rss = own.ru_maxrss * 1024
-    cpu = own_cpu + sum(c for pid, c in sampler.cpu.items() if pid != me)
+    cpu = own_cpu + sum(sampler.cpu.values())
     totals = day.totals()
     return {"devices": devices, "intervals": state["cleared"], "intervals_planned": n,
             "wall_s": round(time.monotonic() - t0, 1), "setup_s": round(setup_s, 1),

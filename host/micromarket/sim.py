@@ -23,7 +23,7 @@ from pathlib import Path
 import click
 
 from . import protocol as P
-from .fleet import KINDS, MIX, Fleet, FleetError, neighbourhood
+from .fleet import MIX, Fleet, FleetError, neighbourhood
 from .paths import FIRMWARE_DIR
 
 
@@ -202,31 +202,24 @@ def make_agents(fleet: Fleet, count: int, prefix: str = "host") -> list[HostAgen
     now = int(time.time())
     agents = []
     for m in neighbourhood(count, prefix, mix=MIX):
-        board, role, kind, params = KINDS[m.name.split("-")[1]]
         key = Ed25519PrivateKey.generate()
         pub = P.public_key_bytes(key)
         party = P.party_id(pub)
-        cred = P.sign(P.Enrollment(market=fleet.market_id, party=party, key=pub, role=role,
+        cred = P.sign(P.Enrollment(market=fleet.market_id, party=party, key=pub, role=m.role,
                                    board="host-sim", site=m.name, nbf=now, exp=now + VALIDITY_S),
                       reg, "registrar")
         registry.enroll(fleet.db, cred, registrar_key=reg_pub)
-        agents.append(HostAgent(m.name, kind, params_for(kind, board, params), key, party))
+        agents.append(HostAgent(m.name, m.personality,
+                                params_for(m.personality, m.board, dict(m.params)), key, party))
     return agents
 
 
 def params_for(kind: str, board: str, extra: dict) -> dict:
-    """The personality's parameters as the device computes them (firmware/lib/app.py)."""
+    """The personality's parameters as the device computes them (firmware/lib/appcfg.py)."""
     from .boards import get_board
 
     role = get_board(board).config.get("role", {})
-    for module in ("appcfg", "app"):   # where the firmware keeps it (appcfg: the boot-light split)
-        try:
-            fn = getattr(_firmware(module), "personality_params", None)
-        except ImportError:
-            continue
-        if fn is not None:
-            return fn(kind, role, extra)
-    raise FleetError("the firmware has no personality_params", "is firmware/lib complete?")
+    return _firmware("appcfg").personality_params(kind, role, extra)
 
 
 def run_sim(workdir: Path, devices: int, hours: float, boards: int, speed: float,

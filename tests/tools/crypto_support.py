@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from micromarket import upy
-from micromarket.paths import FIRMWARE_DIR, tool
+from micromarket.crypto_bench import CORE, compile_core
+from micromarket.paths import FIRMWARE_DIR
 
 import ed25519_cases
 
 TOOLS = Path(__file__).resolve().parent
 RUNNER = TOOLS / "ed25519_runner.py"
-CRYPTO_MODULES = ["sha512", "ed25519", "_ed25519_fe", "_ed25519_ge", "_ed25519_sc"]
+CRYPTO_MODULES = CORE   # the crypto core, as the crypto benchmark compiles it
 
 
 def compile_crypto(out_dir: Path, arch: str = "x64") -> Path:
     """mpy-cross the crypto core into out_dir (as deployment does); returns out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in CRYPTO_MODULES:
-        subprocess.run([tool("mpy-cross"), f"-march={arch}", "-o", str(out_dir / f"{name}.mpy"),
-                        str(FIRMWARE_DIR / "lib" / f"{name}.py")], check=True,
-                       capture_output=True)
+    compile_core(out_dir, arch)
     return out_dir
 
 
