@@ -56,7 +56,7 @@ def wait_for(cond, timeout=20.0, what="condition"):
 
 
 def test_unenrolled_device_is_refused(fleet, tmp_path):
-    # a real board with the real firmware, given a key and a credential by ANOTHER registrar,
+    # a virtual board with the real firmware, given a key and a credential by ANOTHER registrar,
     # trusting this market's key and pointed at its broker: it tenders and delivers, refused
     name = fleet.members[0].name.rsplit("-", 2)[0] + "-rogue-9"
     vb = vboard.start(name, board="virtual-meter", heap=fleet.heap, timeout=30)
@@ -118,7 +118,6 @@ def test_forged_award_is_not_acted_on(fleet):
 
 
 def test_replayed_tender_and_delivery_are_refused(fleet):
-    t = fleet.timing
     party = fleet.parties[fleet.members[0].name]
     conn = open_db(fleet.db, readonly=True)
     try:
@@ -139,7 +138,6 @@ def test_replayed_tender_and_delivery_are_refused(fleet):
     assert {k: v for k, v in after.items() if k in tenders_before} == tenders_before
     n = sum(1 for k, b in _ledger(fleet.db) if k == "delivery" and b == old_delivery)
     assert n == 1
-    assert t.sim() > 0
 
 
 def _tender_rows(db, party):

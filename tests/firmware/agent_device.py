@@ -1,17 +1,16 @@
 """Test helper: a virtual board's filesystem made ready for the agent, as provisioning leaves it
 (board config, device config, identity with a registrar-signed enrollment) plus config/agent.json
-for the broker and the scaled clock."""
+for the broker and the scaled clock; and the parsers of agent_day.py's HEAP and DONE lines."""
 
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket import boards
 from micromarket import protocol as P
-
-HERE = Path(__file__).parent
 
 
 def make_device(root: Path, *, board: str, market_key: bytes, port: int, speed: int,
@@ -40,3 +39,41 @@ def make_device(root: Path, *, board: str, market_key: bytes, port: int, speed: 
         agent["params"] = params
     (root / "config" / "agent.json").write_text(json.dumps(agent))
     return party, public
+
+
+class Heap(NamedTuple):
+    """One HEAP line of agent_day.py, printed after each interval (after a gc.collect())."""
+
+    interval: int  # the start of the interval just begun, simulated unix seconds
+    alloc: int  # heap in use after the collection (the live heap), bytes
+    free: int  # heap free after the collection, bytes
+    peak: int  # the most heap in use (garbage included) the agent's loop has seen, bytes
+    connected: bool  # the link to the broker is up
+    acted: int  # awards acted on so far
+    island: int  # intervals that ended with no award, on the offline policy, so far
+    stored: int  # signed deliveries queued in the store, not yet uploaded
+
+
+def parse_heap(line: str) -> Heap:
+    """A HEAP line (``HEAP s alloc free peak connected acted island stored``) as its fields."""
+    tag, s, alloc, free, peak, connected, acted, island, stored = line.split()
+    assert tag == "HEAP" and connected in ("True", "False"), line
+    return Heap(int(s), int(alloc), int(free), int(peak), connected == "True", int(acted),
+                int(island), int(stored))
+
+
+def heap_rows(lines) -> list[Heap]:
+    """Every HEAP line among ``lines`` (a device's output), parsed, in order."""
+    return [parse_heap(line) for line in lines if line.startswith("HEAP")]
+
+
+def parse_done(line: str) -> dict[str, int | None]:
+    """The DONE line (``DONE name=count ... balance=b``): the agent's stats by name, and its last
+    balance (None before any receipt)."""
+    tag, *pairs = line.split()
+    assert tag == "DONE", line
+    out = {}
+    for pair in pairs:
+        name, value = pair.split("=")
+        out[name] = None if value == "None" else int(value)
+    return out

@@ -42,7 +42,6 @@ class ScriptedMarket:
         self.seqs = defaultdict(list)  # party -> every seq seen, in arrival order
         self.refused = []
         self.balances = defaultdict(int)
-        self.paused = False  # True: no contexts, no awards (the market is away)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="scripted-market")
@@ -74,6 +73,12 @@ class ScriptedMarket:
         n = self.interval
         return (int(now + self.gate) // n + 1) * n
 
+    def tender_intervals(self, party):
+        """The intervals ``party`` has tendered for so far, sorted: a snapshot taken under the
+        lock (paho's thread adds tenders as they arrive)."""
+        with self._lock:
+            return sorted(b for (p, b) in self.tenders if p == party)
+
     # --- outbound -------------------------------------------------------------------------
     def sign(self, msg, key=None):
         return P.sign(msg, key or self.key, MARKET)
@@ -92,9 +97,8 @@ class ScriptedMarket:
         while not self._stop.is_set():
             b = cleared + self.interval
             if self.now() >= b - self.gate:
-                if not self.paused:
-                    self._clear(b)
-                    self._publish_context()
+                self._clear(b)
+                self._publish_context()
                 cleared = b
             time.sleep(0.003)
 
@@ -148,7 +152,6 @@ class ScriptedMarket:
         price = got[1].price if got else (self.cap if msg.side == "buy" else self.floor)
         amount = msg.wh * price // 1000 * (-1 if msg.side == "buy" else 1)
         self.balances[party] += amount
-        if not self.paused:
-            receipt = P.Receipt(market=MARKET, party=party, interval=msg.interval, delivery=h,
-                                amount=amount, balance=self.balances[party])
-            client.publish(P.topic(MARKET, "receipt", party), self.sign(receipt), qos=1)
+        receipt = P.Receipt(market=MARKET, party=party, interval=msg.interval, delivery=h,
+                            amount=amount, balance=self.balances[party])
+        client.publish(P.topic(MARKET, "receipt", party), self.sign(receipt), qos=1)

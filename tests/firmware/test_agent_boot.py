@@ -4,22 +4,17 @@ app has traded an interval."""
 
 import json
 import signal
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from agent_device import make_device  # noqa: E402
-from devproc import DeviceProcess  # noqa: E402
-from scripted_market import ScriptedMarket  # noqa: E402
-from test_agent_day import mpy_lib  # noqa: E402,F401
+from micromarket.paths import FIRMWARE_DIR
 
-sys.path.pop(0)
-
-from micromarket.paths import FIRMWARE_DIR  # noqa: E402
+# helpers beside this file (tests/conftest.py puts tests/firmware on sys.path)
+from agent_device import make_device
+from devproc import DeviceProcess
+from scripted_market import ScriptedMarket
 
 
-def test_main_boots_the_agent_and_ctrl_c_stops_it(tmp_path, mosquitto, mpy_lib):  # noqa: F811
+def test_main_boots_the_agent_and_ctrl_c_stops_it(tmp_path, mosquitto, mpy_lib):
     anchor = int(time.time())
     market = ScriptedMarket(mosquitto.port, {}, speed=1440, anchor=anchor)
     party, public = make_device(tmp_path, board="virtual-plug", market_key=market.public,

@@ -2,25 +2,20 @@
 policy, signs and stores every delivery, and uploads them all, in order, when the link returns.
 A forged award (signed by another key) is refused and never acted on."""
 
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from agent_device import make_device  # noqa: E402
-from devproc import CuttableProxy, DeviceProcess  # noqa: E402
-from scripted_market import ScriptedMarket  # noqa: E402
-from test_agent_day import mpy_lib  # noqa: E402,F401  (the compiled firmware fixture)
-
-sys.path.pop(0)
+# helpers beside this file (tests/conftest.py puts tests/firmware on sys.path)
+from agent_device import make_device, parse_done, parse_heap
+from devproc import CuttableProxy, DeviceProcess
+from scripted_market import ScriptedMarket
 
 HERE = Path(__file__).parent
 SPEED = 1440
 HEAP = "256K"  # functional test; the heap figure is test_agent_day's
 
 
-def test_outage_keeps_every_delivery_and_uploads_them_in_order(tmp_path, mosquitto,
-                                                                 mpy_lib):  # noqa: F811
+def test_outage_keeps_every_delivery_and_uploads_them_in_order(tmp_path, mosquitto, mpy_lib):
     anchor = int(time.time())
     market = ScriptedMarket(mosquitto.port, {}, speed=SPEED, anchor=anchor)
     net = CuttableProxy(mosquitto.port)  # the device's own network path to the broker
@@ -36,30 +31,33 @@ def test_outage_keeps_every_delivery_and_uploads_them_in_order(tmp_path, mosquit
                 dev.expect("HEAP")
             # a forged award for the next tender: verified against the pinned key, refused
             deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                pending = [b for (p, b) in market.tenders if p == party
-                           and b > market.now() + market.gate]
+            while True:
+                pending = [b for b in market.tender_intervals(party)
+                           if b > market.now() + market.gate]
                 if pending:
-                    market.forge_award(party, max(pending), 10**6)
                     break
+                if time.monotonic() >= deadline:
+                    raise AssertionError("no tender whose gate is still open reached the market "
+                                         f"within 5 s; output: {dev.seen[-15:]}")
                 time.sleep(0.02)
+            market.forge_award(party, max(pending), 10**6)
             dev.expect("LOG refused: award:")
             net.cut()  # the device is off the network for ~8 intervals
-            offline = [dev.expect("HEAP") for _ in range(8)]
+            offline = [parse_heap(dev.expect("HEAP")) for _ in range(8)]
             net.restore()
             done = dev.expect("DONE", timeout=60)
             assert dev.wait() == 0
     finally:
         market.stop()
     # while offline the deliveries piled up in the store, signed
-    queued = [int(line.split()[8]) for line in offline]
+    queued = [h.stored for h in offline]
     assert max(queued) >= 5 and queued == sorted(queued), offline
-    assert any(line.split()[5] == "False" for line in offline)
-    stats = dict(kv.split("=") for kv in done.split()[1:])
-    assert int(stats["island"]) >= 6 and int(stats["refused"]) >= 1
+    assert any(not h.connected for h in offline), offline
+    stats = parse_done(done)
+    assert stats["island"] >= 6 and stats["refused"] >= 1
     # nothing lost: every interval's delivery reached the market once, in order, verified
     got = [d for _, d in market.deliveries[party]]
-    assert len(got) == intervals == int(stats["uploaded"]) == int(stats["deliveries"])
+    assert len(got) == intervals == stats["uploaded"] == stats["deliveries"]
     starts = [d.interval for d in got]
     assert starts == sorted(set(starts)) and starts[-1] - starts[0] == (intervals - 1) * 900
     assert [d.seq for d in got] == sorted(d.seq for d in got)

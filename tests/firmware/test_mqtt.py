@@ -2,16 +2,13 @@
 retained messages, QoS 0/1 both ways, keep-alive, last will, oversized packets, broker restart and
 late broker, reconnect with back-off."""
 
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from devproc import DeviceProcess, HostClient  # noqa: E402
-
-sys.path.pop(0)
+# a helper beside this file (tests/conftest.py puts tests/firmware on sys.path)
+from devproc import DeviceProcess, HostClient
 
 SCENARIO = Path(__file__).parent / "mqtt_scenario.py"
 
