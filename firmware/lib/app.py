@@ -37,9 +37,13 @@ def make_link(cfg, party):
     import wire
 
     host, port = mqtt.parse_url(broker)
+    # Reconnect attempts back off to at most 30 s of the device's time. A simulated clock at
+    # speed S shrinks that to 30/S s of real time (never under the 250 ms first step): a sped-up
+    # day then sees an outage end when a real device would, not hours of its time later.
+    cap = int(30000 / (cfg.get("clock") or {}).get("speed", 1))
     return mqtt.MQTTLink(host, port, client_id=party, keepalive=cfg.get("keepalive", 30),
                          will=(wire.topic(cfg["market"], "status", party), b"offline", False, 0),
-                         rx=_RX)
+                         backoff_max_ms=cap if cap > 250 else 250, rx=_RX)
 
 
 def build(cfg, log=print):

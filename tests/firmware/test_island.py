@@ -45,7 +45,10 @@ def test_outage_keeps_every_delivery_and_uploads_them_in_order(tmp_path, mosquit
             net.cut()  # the device is off the network for ~8 intervals
             offline = [parse_heap(dev.expect("HEAP")) for _ in range(8)]
             net.restore()
-            done = dev.expect("DONE", timeout=60)
+            after = []  # the intervals once the link is back, up to the end of the day
+            while not (line := dev.expect(("HEAP", "DONE"), timeout=60)).startswith("DONE"):
+                after.append(parse_heap(line))
+            done = line
             assert dev.wait() == 0
     finally:
         market.stop()
@@ -53,6 +56,9 @@ def test_outage_keeps_every_delivery_and_uploads_them_in_order(tmp_path, mosquit
     queued = [h.stored for h in offline]
     assert max(queued) >= 5 and queued == sorted(queued), offline
     assert any(not h.connected for h in offline), offline
+    # back online, the device reconnected and drained its queue before the day ended
+    assert any(h.connected and h.stored == 0 for h in after), \
+        f"the queue was not uploaded after the link came back: {after}"
     stats = parse_done(done)
     assert stats["island"] >= 6 and stats["refused"] >= 1
     # nothing lost: every interval's delivery reached the market once, in order, verified

@@ -126,6 +126,18 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(mp):
     assert len({tuple(r) for r in runs}) > 30
 
 
+def test_device_link_backs_off_in_the_devices_own_time(mp):
+    """30 s at most on a real clock; on a simulated clock at speed S, 30/S s of real time but
+    never under the first step, so a sped-up day's outage ends when a real device's would."""
+    out = mp("import app\n"
+             "for clock in (None, {'speed': 10}, {'speed': 1440}, {'speed': 0.5}):\n"
+             "    cfg = {'market': 'm1', 'broker': 'mqtt://127.0.0.1:1'}\n"
+             "    if clock: cfg['clock'] = clock\n"
+             "    link = app.make_link(cfg, 'p1')\n"
+             "    print(link.backoff_base_ms, link.backoff_max_ms)\n")
+    assert out.split("\n")[:4] == ["250 30000", "250 3000", "250 250", "250 60000"]
+
+
 def paho_connect_bytes():
     """The CONNECT paho sends for the same client id, keep-alive and will, caught by a socket."""
     import socket
