@@ -65,15 +65,31 @@ class Mosquitto:
         self.conf = workdir / "mosquitto.conf"
         self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
                              "persistence false\n")
+        self.workdir = workdir
         self.proc = None
+        self.starts = 0
+
+    @property
+    def log(self) -> Path:
+        """The log of the broker's current run (a restart starts a new one)."""
+        return self.workdir / f"mosquitto.{self.starts}.log"
+
+    def clients(self) -> set[str]:
+        """Client ids that connected to the broker's current run."""
+        marker = " as "
+        return {line.split(marker, 1)[1].split(" (", 1)[0]
+                for line in self.log.read_text().splitlines()
+                if "New client connected" in line and marker in line}
 
     @property
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
 
     def start(self):
-        self.proc = subprocess.Popen([self.binary, "-c", str(self.conf)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.starts += 1
+        with open(self.log, "wb") as log:  # mosquitto logs its connections to stderr
+            self.proc = subprocess.Popen([self.binary, "-c", str(self.conf)],
+                                         stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

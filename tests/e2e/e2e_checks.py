@@ -22,6 +22,16 @@ def ledger_messages(db, kind):
     return [P.read(bytes(r[0])).message for r in rows]
 
 
+def cleared_at(db) -> dict[int, int]:
+    """Interval -> the market's (simulated) time when it appended that interval's Clearing."""
+    conn = open_db(db, readonly=True)
+    try:
+        rows = conn.execute("SELECT time, body FROM ledger WHERE kind = 'clearing'").fetchall()
+    finally:
+        conn.close()
+    return {P.read(bytes(body)).message.interval: t for t, body in rows}
+
+
 def awards(db, first, last):
     """(party, interval) -> (side, wh, award hash) of the market's awards in the window."""
     conn = open_db(db, readonly=True)

@@ -4,7 +4,7 @@ broker restarts, the market is killed (kill -9) and restarted, a device is cut o
 every device, the ledger verifies and the balances add up."""
 
 from devproc import CuttableProxy
-from e2e_checks import check_nothing_lost, counters
+from e2e_checks import check_nothing_lost, cleared_at, counters
 
 from micromarket import vboard
 
@@ -42,6 +42,10 @@ def test_broker_restart(street, fresh_mosquitto):
     fresh_mosquitto.restart()
     _day(fleet)
     check_nothing_lost(fleet, INTERVALS, all_awards_named=False)
+    # the restart was real: every device and the market connected again to the new broker
+    back = fresh_mosquitto.clients()
+    assert set(fleet.parties.values()) <= back, back
+    assert any(c.startswith("mm-market-") for c in back), back
 
 
 def test_market_killed_and_restarted(street, mosquitto):
@@ -52,6 +56,11 @@ def test_market_killed_and_restarted(street, mosquitto):
     fleet.start_market()
     _day(fleet)
     check_nothing_lost(fleet, INTERVALS, all_awards_named=False)
+    # the market was really down at interval 3's gate: it cleared that interval only once it was
+    # back, halfway through the interval (a running market clears it before the interval begins)
+    third = fleet.timing.day_start + 3 * fleet.interval
+    when = cleared_at(fleet.db)
+    assert when[third] >= _mid(fleet, 3), (third, when)
 
 
 def test_device_cut_off_trades_in_island_mode_and_catches_up(street, mosquitto):
