@@ -129,7 +129,8 @@ class Market:
                 try:
                     _m, kind, party = P.parse_topic(topic)
                     accepted = self._accept(kind, party, data, now, ledger, out)
-                    self.counters["accepted"] += 1
+                    if accepted != "resent":  # answered again, nothing new taken
+                        self.counters["accepted"] += 1
                     self.counters[accepted] += 1
                 except Refused as exc:
                     err = self.error(exc, party)
@@ -174,18 +175,30 @@ class Market:
         if not nbf <= now <= exp:
             raise Refused("expired", f"the enrollment of {party} is not valid now", signed.hash)
         signed.envelope.verify(pub)
-        if msg.seq <= last_seq:
-            raise Refused("replay", f"sequence {msg.seq} is not above {last_seq}", signed.hash)
         if msg.KIND == "delivery":
+            # A device keeps a delivery until its receipt comes, and sends it again when none
+            # does (the first copy, or the receipt, may have died with a broker or a market).
+            # Settlement, one per party and interval, is what guards deliveries against replay,
+            # not seq: the same bytes again get the receipt already given, and a delivery
+            # overtaken by a later tender is still taken.
+            prior = self.conn.execute("SELECT hash, receipt FROM deliveries WHERE interval = ? "
+                                      "AND party = ?", (msg.interval, party)).fetchone()
+            if prior is not None and bytes(prior[0]) == signed.hash:
+                out.append(Outbound(self.topic("receipt", msg.party), bytes(prior[1])))
+                return "resent"
             receipt = self._delivery(msg, signed, now)
             ledger.append(msg.KIND, data, now)
             ledger.append("receipt", receipt, now)
             out.append(Outbound(self.topic("receipt", msg.party), receipt))
         else:
+            if msg.seq <= last_seq:
+                raise Refused("replay", f"sequence {msg.seq} is not above {last_seq}",
+                              signed.hash)
             self._tender(msg, signed, now)
             ledger.append(msg.KIND, data, now)
-        entry[1] = msg.seq
-        R.set_seq(self.conn, party, msg.seq)
+        if msg.seq > last_seq:
+            entry[1] = msg.seq
+            R.set_seq(self.conn, party, msg.seq)
         return msg.KIND
 
     def _tender(self, msg, signed, now: int) -> None:

@@ -56,6 +56,36 @@ def test_ingest_clear_deliver(market, parties, market_key):
     assert kinds.count("tender") == 20 and kinds.count("award") == 20 and "receipt" in kinds
 
 
+def test_a_delivery_sent_again_is_answered_again_and_settled_once(market, parties):
+    """A device sends a delivery again until a receipt comes: the same bytes get the same
+    receipt and settle nothing more; a delivery overtaken by a later tender (lower seq) is still
+    taken; another delivery for a settled interval is a replay."""
+    s = market.open_interval()
+    p, q = parties[0], parties[1]
+    market.ingest([loadgen.tender(p, "m1", s, 80_000, 400_000)])
+    market.clock.advance(300 - 60)
+    market.clear(s)
+    market.clock.advance(60 + 300)  # s is over; s + 300 is running
+    first = loadgen.delivery(p, "m1", s, "buy", 40)
+    receipt = market.ingest([first])[0]
+    rows = sum(1 for _ in L.rows(market.conn))
+    again = market.ingest([first, first])
+    assert [o.payload for o in again] == [receipt.payload] * 2
+    assert all(o.topic == receipt.topic for o in again)
+    assert sum(1 for _ in L.rows(market.conn)) == rows  # nothing appended, nothing settled twice
+    assert market.counters["resent"] == 2 and market.counters["delivery"] == 1
+    assert market.counters["accepted"] == 2  # the tender and the first copy
+    # q's delivery for s was lost on the way; q has since tendered with a higher seq
+    late = loadgen.delivery(q, "m1", s, "buy", 30)
+    market.ingest([loadgen.tender(q, "m1", market.open_interval(), 80_000, 400_000)])
+    r = P.verify(market.ingest([late])[0].payload, market.public, kind="receipt")
+    assert r.party == q.party and r.interval == s and r.delivery == P.message_hash(late[1])
+    # a second, different delivery for an interval already settled
+    other = loadgen.delivery(p, "m1", s, "buy", 41)
+    assert _codes(market, market.ingest([other])) == ["replay"]
+    assert L.verify(market.conn, market.public, "m1").ok
+
+
 def test_a_later_tender_replaces_the_earlier_one(market, parties):
     s = market.open_interval()
     p = parties[0]
