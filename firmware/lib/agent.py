@@ -12,13 +12,21 @@
 #     policy when there is none (no broker, no context, no award in time), and switches off once
 #     the planned energy is through;
 #   - at s + L: the meter's energy in the interval becomes a signed delivery, queued in the store
-#     first and uploaded (QoS 1) whenever the link is up: nothing is lost while offline;
+#     first and sent (QoS 1) whenever the link is up. It stays in the store until the market's
+#     signed receipt names it: a broker's PUBACK only says the broker had it, and a broker or a
+#     market that dies a moment later takes it along. Up to _WINDOW deliveries wait for their
+#     receipts at once; they are sent again after a reconnect, or when no receipt came within
+#     two intervals (the market answers a copy with the receipt it gave). A delivery the market
+#     refuses for good is set aside in the store, never sent again. Nothing is lost offline;
 #   - the personality state and the meter counters are saved once per interval.
 import gc
 
 import personalities as P
 import wire
+from store import StoreError
 
+_WINDOW = 8  # deliveries sent and waiting for their receipts, at most
+_KEEP = (3, 12, 15, 16)  # refusals that may pass later (unknown-party, expired, busy, internal)
 _SLICE_MS = 100  # the longest wall-clock nap: the loop notices contexts, awards and the link
 _GC_EVERY = 4096  # collect after this many bytes allocated: garbage never spreads over the heap,
 # so what lives stays low and the free space above it stays in one piece
@@ -39,7 +47,12 @@ class Agent:
         self.tenders = {}  # interval -> (tender hash, side), or None for "no tender"
         self.awards = {}  # interval -> (award payload, award hash)
         self.stats = {"tenders": 0, "awards": 0, "acted": 0, "island": 0, "refused": 0,
-                      "deliveries": 0, "uploaded": 0, "receipts": 0, "errors": 0}
+                      "deliveries": 0, "uploaded": 0, "resent": 0, "receipts": 0,
+                      "errors": 0, "set_aside": 0}
+        # deliveries sent and waiting for their receipt: [message hash, queue id, tick sent]
+        self.sent = []
+        self._tick = 0  # interval boundaries passed
+        self._top = 0  # the highest queue id sent so far: a lower one again is a resend
         self.balance = None
         self.heap_peak = 0  # the most heap in use (garbage included) seen by the loop
         saved = store.get_json("agent") or {}
@@ -105,11 +118,27 @@ class Agent:
         if r.get("party") == self.party:
             self.balance = r.get("balance")
             self.stats["receipts"] += 1
+            e = self._waiting(r.get("delivery"))
+            if e is not None:
+                self.store.remove(e[1])  # settled: the market has it for good
 
     def _on_error(self, data):
         e = wire.check(self.market_key, self.market, data, "error")
         self.stats["errors"] += 1
         self.log("market error", e.get("code"), e.get("reason"))
+        if e.get("code") not in _KEEP:
+            w = self._waiting(e.get("ref"))
+            if w is not None:  # one of our deliveries, refused for good: keep it, never resend
+                self.store.set_aside(w[1])
+                self.stats["set_aside"] += 1
+
+    def _waiting(self, h):
+        """The entry of ``sent`` whose delivery has hash ``h``, taken off the list; or None."""
+        for i, e in enumerate(self.sent):
+            if e[0] == h:
+                del self.sent[i]
+                return e
+        return None
 
     # --- the interval's steps -----------------------------------------------------------------
 
@@ -177,21 +206,42 @@ class Agent:
         for k in [k for k in self.awards if k < s]:
             del self.awards[k]
 
+    def _unsent(self):
+        return len(self.store) - len(self.sent)
+
     async def _flush(self):
-        """Upload the queued deliveries, oldest first; stop at the first failure."""
-        if not len(self.store):
+        """Send the queued deliveries not sent yet, oldest first, while fewer than _WINDOW
+        wait for their receipts; stop at the first failure. True once none is left unsent."""
+        if not self._unsent():
             return True
         topic = wire.topic(self.market, "delivery", self.party)
+        sent = self.sent
         for qid in self.store.queued():  # listed once: after a day offline the queue is long
-            if not self.link.connected:
-                break
-            try:
-                await self.link.publish(topic, self.store.read(qid), qos=1)
-            except OSError:
+            if any(e[1] == qid for e in sent):
+                continue
+            if len(sent) >= _WINDOW or not self.link.connected:
                 return False
-            self.store.remove(qid)
-            self.stats["uploaded"] += 1
-        return not len(self.store)
+            try:
+                data = self.store.read(qid)
+            except StoreError as exc:  # damaged on flash: set aside, the rest still go
+                self.log("store:", exc)
+                continue
+            if data is None:  # settled while we were sending the one before
+                continue
+            e = [wire.message_hash(data), qid, self._tick]
+            sent.append(e)  # before sending: the receipt may come back before the PUBACK
+            try:
+                await self.link.publish(topic, data, qos=1)
+            except OSError:
+                if e in sent:
+                    sent.remove(e)
+                return False
+            if qid > self._top:
+                self._top = qid
+                self.stats["uploaded"] += 1
+            else:
+                self.stats["resent"] += 1
+        return not self._unsent()
 
     async def _tender(self, now):
         ctx = self.ctx
@@ -261,7 +311,10 @@ class Agent:
                     if self.link.connected:
                         if self.link.connects != self._connects:
                             self._connects = self.link.connects
+                            self.sent = []  # receipts may have been lost with the link: resend
                             await self._flush()
+                        elif len(self.sent) < _WINDOW and self._unsent():
+                            await self._flush()  # receipts made room
                         await self._tender(now)
                     nap = self.clock.ms_until(end if self._off_at is None else self._off_at)
                     await asyncio.sleep_ms(nap if nap < _SLICE_MS else _SLICE_MS)
@@ -269,6 +322,9 @@ class Agent:
                 done += 1
                 s = end - end % self.length
                 self._begin(s)
+                self._tick += 1
+                # no receipt within two intervals: the delivery or its receipt was lost
+                self.sent = [e for e in self.sent if e[2] > self._tick - 2]
                 await self._flush()
                 gc.collect()
                 if on_interval is not None:

@@ -8,7 +8,8 @@
 # any leftover .tmp file. Sequence numbers are reserved in blocks: the ceiling is written before
 # any number below it is handed out, so a reboot resumes above every number ever used, and flash
 # is written once per block rather than once per message. Queued deliveries are one file each,
-# under out/, named by a growing number, so pushing and removing never rewrites the others.
+# under out/, named by a growing number, so pushing and removing never rewrites the others; one
+# the market refused for good, or found damaged, is renamed aside (.refused, .bad) and kept.
 import os
 from hashlib import sha256
 
@@ -166,14 +167,28 @@ class Store:
         return qid
 
     def read(self, qid):
-        data = _read_valid(self._q + "%08d" % qid)
-        if data is None:
-            raise StoreError("queued record %d is missing or damaged" % qid)
+        """The queued record's bytes; None if it is gone (settled meanwhile). A damaged one is
+        set aside as .bad, like recover() does at boot, and StoreError raised."""
+        path = self._q + "%08d" % qid
+        data = _read_valid(path)
+        if data is None and exists(path):
+            self.set_aside(qid, ".bad")
+            raise StoreError("queued record %d is damaged: set aside" % qid)
         return data
 
     def remove(self, qid):
         try:
             os.remove(self._q + "%08d" % qid)
+            self._qcount -= 1
+        except OSError:
+            pass
+
+    def set_aside(self, qid, suffix=".refused"):
+        """Take a record off the queue but keep its file (QID.refused: the market refused it
+        for good) for whoever audits the device; it is never sent again."""
+        path = self._q + "%08d" % qid
+        try:
+            os.rename(path, path + suffix)
             self._qcount -= 1
         except OSError:
             pass

@@ -11,7 +11,7 @@ import app
 def report(agent, s):
     gc.collect()
     print("HEAP", s, gc.mem_alloc(), gc.mem_free(), agent.heap_peak, agent.link.connected,
-          agent.stats["acted"], agent.stats["island"], len(agent.store))
+          agent.stats["acted"], agent.stats["island"], len(agent.store), len(agent.sent))
 
 
 async def main(n):

@@ -51,15 +51,17 @@ class Heap(NamedTuple):
     connected: bool  # the link to the broker is up
     acted: int  # awards acted on so far
     island: int  # intervals that ended with no award, on the offline policy, so far
-    stored: int  # signed deliveries queued in the store, not yet uploaded
+    stored: int  # signed deliveries kept in the store: no receipt from the market yet
+    waiting: int  # of those, the ones sent and waiting for their receipt
 
 
 def parse_heap(line: str) -> Heap:
-    """A HEAP line (``HEAP s alloc free peak connected acted island stored``) as its fields."""
-    tag, s, alloc, free, peak, connected, acted, island, stored = line.split()
+    """A HEAP line (``HEAP s alloc free peak connected acted island stored waiting``) as its
+    fields."""
+    tag, s, alloc, free, peak, connected, acted, island, stored, waiting = line.split()
     assert tag == "HEAP" and connected in ("True", "False"), line
     return Heap(int(s), int(alloc), int(free), int(peak), connected == "True", int(acted),
-                int(island), int(stored))
+                int(island), int(stored), int(waiting))
 
 
 def heap_rows(lines) -> list[Heap]:

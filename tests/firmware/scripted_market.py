@@ -4,7 +4,10 @@ micromarket.protocol), the market's own ScaledClock; no auction, just a price pe
 It publishes a retained, signed context each interval; at each gate closure it awards every
 tender the steps that clear at that interval's price (buy steps priced at or above it, sell steps
 at or below it), publishes the clearing, and records and receipts every delivery after checking
-its signature. ``forge_award`` sends awards signed with the wrong key, for the refusal tests.
+its signature; a delivery it has already recorded gets its receipt again, as the real market
+does. ``forge_award`` sends awards signed with the wrong key, for the refusal tests; ``lose``
+swallows the first copy of the deliveries for the intervals named, with no receipt, as a market
+that dies after its broker acknowledged them would.
 """
 
 import threading
@@ -30,7 +33,7 @@ def day_price(interval_start, floor, cap):
 
 class ScriptedMarket:
     def __init__(self, port, parties, *, speed, anchor, interval=900, gate=150,
-                 floor=80_000, cap=300_000, qmax=100_000, key=None):
+                 floor=80_000, cap=300_000, qmax=100_000, key=None, lose=()):
         self.port, self.parties = port, dict(parties)  # party id -> 32-byte public key
         self.clock = ScaledClock(speed, anchor)
         self.interval, self.gate, self.floor, self.cap, self.qmax = interval, gate, floor, cap, qmax
@@ -39,7 +42,11 @@ class ScriptedMarket:
         self.tenders = {}  # (party, interval) -> (hash, Tender)
         self.awards = {}  # (party, interval) -> (hash, Award)
         self.deliveries = defaultdict(list)  # party -> [(hash, Delivery)]
-        self.seqs = defaultdict(list)  # party -> every seq seen, in arrival order
+        self.seqs = defaultdict(list)  # party -> every seq seen, in arrival order (no copies)
+        self.receipts = {}  # (party, interval) -> (delivery hash, signed receipt)
+        self.copies = defaultdict(int)  # party -> deliveries received again, answered again
+        self.lose = set(lose)  # intervals whose first delivery is swallowed
+        self.lost = []  # (party, interval) swallowed
         self.refused = []
         self.balances = defaultdict(int)
         self._lock = threading.Lock()
@@ -143,15 +150,29 @@ class ScriptedMarket:
             return
         h = P.message_hash(m.payload)
         with self._lock:
-            self.seqs[party].append(msg.seq)
             if kind == "tender":
+                self.seqs[party].append(msg.seq)
                 self.tenders[(party, msg.interval)] = (h, msg)
                 return
+            if msg.interval in self.lose:
+                self.lose.discard(msg.interval)
+                self.lost.append((party, msg.interval))
+                return
+            done = self.receipts.get((party, msg.interval))
+            if done is not None:
+                if done[0] != h:
+                    self.refused.append((m.topic, "another delivery for a settled interval"))
+                    return
+                self.copies[party] += 1
+                client.publish(P.topic(MARKET, "receipt", party), done[1], qos=1)
+                return
+            self.seqs[party].append(msg.seq)
             self.deliveries[party].append((h, msg))
             got = self.awards.get((party, msg.interval))
-        price = got[1].price if got else (self.cap if msg.side == "buy" else self.floor)
-        amount = msg.wh * price // 1000 * (-1 if msg.side == "buy" else 1)
-        self.balances[party] += amount
-        receipt = P.Receipt(market=MARKET, party=party, interval=msg.interval, delivery=h,
-                            amount=amount, balance=self.balances[party])
-        client.publish(P.topic(MARKET, "receipt", party), self.sign(receipt), qos=1)
+            price = got[1].price if got else (self.cap if msg.side == "buy" else self.floor)
+            amount = msg.wh * price // 1000 * (-1 if msg.side == "buy" else 1)
+            self.balances[party] += amount
+            receipt = self.sign(P.Receipt(market=MARKET, party=party, interval=msg.interval,
+                                          delivery=h, amount=amount, balance=self.balances[party]))
+            self.receipts[(party, msg.interval)] = (h, receipt)
+        client.publish(P.topic(MARKET, "receipt", party), receipt, qos=1)

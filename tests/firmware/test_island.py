@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 # helpers beside this file (tests/conftest.py puts tests/firmware on sys.path)
-from agent_device import make_device, parse_done, parse_heap
+from agent_device import heap_rows, make_device, parse_done, parse_heap
 from devproc import CuttableProxy, DeviceProcess
 from scripted_market import ScriptedMarket
 
@@ -56,9 +56,11 @@ def test_outage_keeps_every_delivery_and_uploads_them_in_order(tmp_path, mosquit
     queued = [h.stored for h in offline]
     assert max(queued) >= 5 and queued == sorted(queued), offline
     assert any(not h.connected for h in offline), offline
-    # back online, the device reconnected and drained its queue before the day ended
-    assert any(h.connected and h.stored == 0 for h in after), \
+    # back online, the device reconnected and sent all it had kept before the day ended, and
+    # the market's receipts emptied its store
+    assert any(h.connected and h.stored == h.waiting for h in after), \
         f"the queue was not uploaded after the link came back: {after}"
+    assert any(h.stored == 0 for h in after), f"no receipts emptied the store: {after}"
     stats = parse_done(done)
     assert stats["island"] >= 6 and stats["refused"] >= 1
     # nothing lost: every interval's delivery reached the market once, in order, verified
@@ -77,3 +79,35 @@ def test_outage_keeps_every_delivery_and_uploads_them_in_order(tmp_path, mosquit
     for d in got:
         if d.award is not None:
             assert market.awards[(party, d.interval)][0] == d.award
+
+
+def test_deliveries_the_market_never_receipted_are_sent_again(tmp_path, mosquitto, mpy_lib):
+    """The broker acknowledged them, then the market lost them (as a market killed before its
+    commit would): with no receipt the device sends them again, and the market, answering a
+    copy with the receipt it gave, records every interval once."""
+    anchor = int(time.time())
+    first = anchor - anchor % 900 + 2 * 900  # the second and third whole intervals
+    lose = {first, first + 900}
+    market = ScriptedMarket(mosquitto.port, {}, speed=SPEED, anchor=anchor, lose=lose)
+    party, public = make_device(tmp_path, board="virtual-meter", market_key=market.public,
+                                port=mosquitto.port, speed=SPEED, anchor=anchor)
+    market.parties[party] = public
+    market.start()
+    intervals = 8
+    try:
+        with DeviceProcess(HERE / "agent_day.py", intervals, heap=HEAP, cwd=tmp_path,
+                           lib_dirs=[mpy_lib]) as dev:
+            done = parse_done(dev.expect("DONE", timeout=60))
+            assert dev.wait() == 0
+    finally:
+        market.stop()
+    assert sorted(s for _, s in market.lost) == sorted(lose)
+    got = [d.interval for _, d in market.deliveries[party]]
+    # every interval once (a lost one comes again two intervals later, after newer ones)
+    assert len(got) == len(set(got)) == intervals and lose <= set(got)
+    assert done["resent"] >= len(lose) and done["uploaded"] == intervals
+    assert done["set_aside"] == 0 and market.refused == []
+    # whatever copies beyond the lost ones the device sent were answered, not recorded twice
+    assert market.copies[party] == done["resent"] - len(lose)
+    # the lost ones were kept in the store until their receipts came
+    assert max(r.stored for r in heap_rows(dev.seen)) >= 2
