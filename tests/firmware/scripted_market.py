@@ -7,7 +7,8 @@ at or below it), publishes the clearing, and records and receipts every delivery
 its signature; a delivery it has already recorded gets its receipt again, as the real market
 does. ``forge_award`` sends awards signed with the wrong key, for the refusal tests; ``lose``
 swallows the first copy of the deliveries for the intervals named, with no receipt, as a market
-that dies after its broker acknowledged them would.
+that dies after its broker acknowledged them would; ``refuse`` answers the deliveries for the
+intervals named with a signed error of the code given (``busy`` only the first copy).
 """
 
 import threading
@@ -33,7 +34,7 @@ def day_price(interval_start, floor, cap):
 
 class ScriptedMarket:
     def __init__(self, port, parties, *, speed, anchor, interval=900, gate=150,
-                 floor=80_000, cap=300_000, qmax=100_000, key=None, lose=()):
+                 floor=80_000, cap=300_000, qmax=100_000, key=None, lose=(), refuse=None):
         self.port, self.parties = port, dict(parties)  # party id -> 32-byte public key
         self.clock = ScaledClock(speed, anchor)
         self.interval, self.gate, self.floor, self.cap, self.qmax = interval, gate, floor, cap, qmax
@@ -47,6 +48,8 @@ class ScriptedMarket:
         self.copies = defaultdict(int)  # party -> deliveries received again, answered again
         self.lose = set(lose)  # intervals whose first delivery is swallowed
         self.lost = []  # (party, interval) swallowed
+        self.refuse = dict(refuse or {})  # interval -> error code name
+        self.errors = defaultdict(int)  # (party, interval) -> errors sent for its deliveries
         self.refused = []
         self.balances = defaultdict(int)
         self._lock = threading.Lock()
@@ -157,6 +160,15 @@ class ScriptedMarket:
             if msg.interval in self.lose:
                 self.lose.discard(msg.interval)
                 self.lost.append((party, msg.interval))
+                return
+            code = self.refuse.get(msg.interval)
+            if code is not None:
+                if code == "busy":
+                    del self.refuse[msg.interval]
+                self.errors[(party, msg.interval)] += 1
+                err = P.Error(market=MARKET, code=P.ERROR_CODES[code], reason="scripted",
+                              party=party, ref=h)
+                client.publish(P.topic(MARKET, "error", party), self.sign(err), qos=1)
                 return
             done = self.receipts.get((party, msg.interval))
             if done is not None:

@@ -81,19 +81,22 @@ def test_outage_keeps_every_delivery_and_uploads_them_in_order(tmp_path, mosquit
             assert market.awards[(party, d.interval)][0] == d.award
 
 
-def test_deliveries_the_market_never_receipted_are_sent_again(tmp_path, mosquitto, mpy_lib):
-    """The broker acknowledged them, then the market lost them (as a market killed before its
-    commit would): with no receipt the device sends them again, and the market, answering a
-    copy with the receipt it gave, records every interval once."""
+def test_deliveries_lost_or_refused_after_the_broker_had_them(tmp_path, mosquitto, mpy_lib):
+    """The broker acknowledged them, then the market lost two (as a market killed before its
+    commit would): with no receipt the device sends them again, and the market, answering a copy
+    with the receipt it gave, records every interval once. A delivery refused for good is set
+    aside on the device and never sent again; one refused as busy is sent again."""
     anchor = int(time.time())
-    first = anchor - anchor % 900 + 2 * 900  # the second and third whole intervals
-    lose = {first, first + 900}
-    market = ScriptedMarket(mosquitto.port, {}, speed=SPEED, anchor=anchor, lose=lose)
+    s0 = anchor - anchor % 900  # the interval the device boots in
+    lose = {s0 + 2 * 900, s0 + 3 * 900}
+    closed, busy = s0 + 4 * 900, s0 + 5 * 900
+    market = ScriptedMarket(mosquitto.port, {}, speed=SPEED, anchor=anchor, lose=lose,
+                            refuse={closed: "interval-closed", busy: "busy"})
     party, public = make_device(tmp_path, board="virtual-meter", market_key=market.public,
                                 port=mosquitto.port, speed=SPEED, anchor=anchor)
     market.parties[party] = public
     market.start()
-    intervals = 8
+    intervals = 9
     try:
         with DeviceProcess(HERE / "agent_day.py", intervals, heap=HEAP, cwd=tmp_path,
                            lib_dirs=[mpy_lib]) as dev:
@@ -103,11 +106,17 @@ def test_deliveries_the_market_never_receipted_are_sent_again(tmp_path, mosquitt
         market.stop()
     assert sorted(s for _, s in market.lost) == sorted(lose)
     got = [d.interval for _, d in market.deliveries[party]]
-    # every interval once (a lost one comes again two intervals later, after newer ones)
-    assert len(got) == len(set(got)) == intervals and lose <= set(got)
-    assert done["resent"] >= len(lose) and done["uploaded"] == intervals
-    assert done["set_aside"] == 0 and market.refused == []
-    # whatever copies beyond the lost ones the device sent were answered, not recorded twice
-    assert market.copies[party] == done["resent"] - len(lose)
+    # every interval but the refused one once (one lost comes again two intervals later)
+    assert len(got) == len(set(got)) == intervals - 1 and closed not in got
+    assert lose | {busy} <= set(got)
+    # refused for good: answered once, never sent again, kept aside on the device's flash
+    assert market.errors[(party, closed)] == 1 and market.errors[(party, busy)] == 1
+    assert done["set_aside"] == 1 and done["errors"] == 2
+    aside = list((tmp_path / "state" / "out").glob("*.refused"))
+    assert len(aside) == 1 and market.refused == []
+    assert done["uploaded"] == intervals and done["resent"] >= len(lose) + 1
+    # whatever copies beyond the lost and the busy ones the device sent were answered, not
+    # recorded twice
+    assert market.copies[party] == done["resent"] - len(lose) - 1
     # the lost ones were kept in the store until their receipts came
     assert max(r.stored for r in heap_rows(dev.seen)) >= 2

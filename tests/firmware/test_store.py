@@ -84,6 +84,43 @@ emit(dict(err=err, q=st.queued(), two=st.read(2).decode(), recovered=st.recovere
     assert (tmp_path / "state" / "out" / "00000001.bad").exists()
 
 
+def test_queued_record_damaged_while_running_or_refused_is_set_aside(tmp_path):
+    """A record damaged after boot is set aside (.bad) when read; one the market refused is set
+    aside (.refused); one settled meanwhile reads as None. None of them is queued again."""
+    run("""
+import store
+st = store.Store("state")
+for b in (b"one", b"two", b"three", b"four"):
+    st.push(b)
+emit(0)
+""", cwd=tmp_path)
+    out = tmp_path / "state" / "out"
+    res = run("""
+import store
+st = store.Store("state")
+n0 = len(st)
+with open("state/out/00000002", "r+b") as f:  # flash damaged under the running agent
+    f.write(b"twX")
+try:
+    st.read(2)
+    err = None
+except store.StoreError as e:
+    err = str(e)
+st.set_aside(3)
+st.remove(4)
+emit(dict(n0=n0, err=err, n=len(st), q=st.queued(), gone=st.read(4), one=st.read(1).decode()))
+""", cwd=tmp_path)
+    assert res["n0"] == 4 and "damaged" in res["err"]
+    assert res["q"] == [1] and res["n"] == 1 and res["gone"] is None and res["one"] == "one"
+    assert (out / "00000002.bad").exists() and (out / "00000003.refused").read_bytes()[:5] == b"three"
+    res = run("""
+import store
+st = store.Store("state")
+emit(dict(q=st.queued(), n=len(st), recovered=st.recovered))
+""", cwd=tmp_path)
+    assert res == {"q": [1], "n": 1, "recovered": 0}  # the boot leaves the set-aside files be
+
+
 def test_complete_tmp_is_promoted_when_the_record_is_gone(tmp_path):
     """The non-atomic fallback (remove, then rename) can stop in between: the .tmp is kept."""
     run("""
