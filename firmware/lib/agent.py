@@ -19,6 +19,12 @@
 #     two intervals (the market answers a copy with the receipt it gave). A delivery the market
 #     refuses for good is set aside in the store, never sent again. Nothing is lost offline;
 #   - the personality state and the meter counters are saved once per interval.
+#
+# Time: a board with no clock of its own (an ESP32 starts at 2000-01-01) waits for the market's
+# signed context before its first interval, and takes the time from it. A retained context may
+# be up to an interval old, so the clock only moves forward, to the newest `issued` seen: the
+# next live context, published at a gate closure, makes up what the retained one left behind.
+# When the clock jumps past an interval, the loop goes on from the current one.
 import gc
 
 import personalities as P
@@ -27,6 +33,8 @@ from store import StoreError
 
 _WINDOW = 8  # deliveries sent and waiting for their receipts, at most
 _KEEP = (3, 12, 15, 16)  # refusals that may pass later (unknown-party, expired, busy, internal)
+_KNOWN = 1700000000  # a clock below this (Nov 2023) has not learnt the time yet
+_SKEW = 2  # seconds a clock may lag the market's `issued` before it is set forward
 _SLICE_MS = 100  # the longest wall-clock nap: the loop notices contexts, awards and the link
 _GC_EVERY = 4096  # collect after this many bytes allocated: garbage never spreads over the heap,
 # so what lives stays low and the free space above it stays in one piece
@@ -94,8 +102,8 @@ class Agent:
     def _on_context(self, data):
         ctx = wire.check_context(self.market_key, self.market, data)
         if self.ctx is None or ctx["issued"] >= self.ctx["issued"]:
-            if self.ctx is None and abs(ctx["issued"] - self.clock.unix()) > 60:
-                self.clock.set(ctx["issued"])  # a board without a clock learns it here
+            if ctx["issued"] > self.clock.unix() + _SKEW:
+                self.clock.set(ctx["issued"])  # forward only: see "Time" above
             self.ctx = ctx
             self.length = ctx["interval"]
 
@@ -287,6 +295,10 @@ class Agent:
             rx = asyncio.create_task(self._receive())
         await self.link.connect()
         try:
+            if self.clock.unix() < _KNOWN:
+                self.log("waiting for the market's context to learn the time")
+                while self.clock.unix() < _KNOWN:
+                    await asyncio.sleep_ms(_SLICE_MS)
             now = self.clock.unix()
             s = now - now % self.length
             self._begin(s)
@@ -321,6 +333,9 @@ class Agent:
                 self._finish(s)
                 done += 1
                 s = end - end % self.length
+                now = self.clock.unix()
+                if now >= s + self.length:  # the clock jumped (set forward) or the loop stalled
+                    s = now - now % self.length
                 self._begin(s)
                 self._tick += 1
                 # no receipt within two intervals: the delivery or its receipt was lost

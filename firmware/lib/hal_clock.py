@@ -18,7 +18,8 @@ class Clock:
     def unix(self):
         if self._frozen is not None:
             return self._frozen
-        return time.time() + self._epoch + self._offset
+        # whole seconds: time.time() is an int on the ESP32 but a float on the unix port
+        return int(time.time()) + self._epoch + self._offset
 
     def set(self, t):
         if self._frozen is not None:

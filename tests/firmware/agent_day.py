@@ -1,5 +1,6 @@
 """Run the agent through the device's real boot wiring (app.run) for N intervals, printing the
-heap after each interval: `micropython agent_day.py N` in the device's directory."""
+heap after each interval: `micropython agent_day.py N [cold]` in the device's directory (cold:
+the board's own clock starts at 2000-01-01, as an ESP32's does at power-on)."""
 
 import asyncio
 import gc
@@ -19,5 +20,15 @@ async def main(n):
     st = a.stats
     print("DONE", " ".join("%s=%d" % (k, st[k]) for k in sorted(st)), "balance=%s" % a.balance)
 
+
+if sys.argv[2:] == ["cold"]:  # the board's own clock as an ESP32 has it at power-on
+    import hal_clock
+
+    class ColdClock(hal_clock.Clock):
+        def __init__(self):
+            super().__init__()
+            self._offset = 946684800 - self.unix()  # 2000-01-01, nothing learnt yet
+
+    hal_clock.Clock = ColdClock
 
 asyncio.run(main(int(sys.argv[1])))

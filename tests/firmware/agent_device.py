@@ -13,10 +13,11 @@ from micromarket import boards
 from micromarket import protocol as P
 
 
-def make_device(root: Path, *, board: str, market_key: bytes, port: int, speed: int,
-                anchor: int, params: dict | None = None, market: str = "m1",
+def make_device(root: Path, *, board: str, market_key: bytes, port: int, speed: int | None,
+                anchor: int | None, params: dict | None = None, market: str = "m1",
                 keepalive: int = 5) -> tuple[str, bytes]:
-    """Write the files of a provisioned, configured device under ``root``; (party, public key)."""
+    """Write the files of a provisioned, configured device under ``root``; (party, public key).
+    With ``speed`` None the device keeps its board's own clock (no simulated one)."""
     (root / "config").mkdir(parents=True, exist_ok=True)
     (root / "id").mkdir(exist_ok=True)
     b = boards.get_board(board)
@@ -33,8 +34,9 @@ def make_device(root: Path, *, board: str, market_key: bytes, port: int, speed: 
               "market_key": market_key.hex(),
               "registrar_key": P.public_key_bytes(registrar).hex()}
     (root / "config" / "device.json").write_text(json.dumps(device))
-    agent = {"broker": f"mqtt://127.0.0.1:{port}", "keepalive": keepalive,
-             "clock": {"speed": speed, "anchor": anchor}}
+    agent = {"broker": f"mqtt://127.0.0.1:{port}", "keepalive": keepalive}
+    if speed is not None:
+        agent["clock"] = {"speed": speed, "anchor": anchor}
     if params:
         agent["params"] = params
     (root / "config" / "agent.json").write_text(json.dumps(agent))
