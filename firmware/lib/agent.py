@@ -33,7 +33,6 @@ from store import StoreError
 
 _WINDOW = 8  # deliveries sent and waiting for their receipts, at most
 _KEEP = (3, 12, 15, 16)  # refusals that may pass later (unknown-party, expired, busy, internal)
-_KNOWN = 1700000000  # a clock below this (Nov 2023) has not learnt the time yet
 _SKEW = 2  # seconds a clock may lag the market's `issued` before it is set forward
 _SLICE_MS = 100  # the longest wall-clock nap: the loop notices contexts, awards and the link
 _GC_EVERY = 4096  # collect after this many bytes allocated: garbage never spreads over the heap,
@@ -295,9 +294,9 @@ class Agent:
             rx = asyncio.create_task(self._receive())
         await self.link.connect()
         try:
-            if self.clock.unix() < _KNOWN:
+            if not self.clock.known():
                 self.log("waiting for the market's context to learn the time")
-                while self.clock.unix() < _KNOWN:
+                while not self.clock.known():
                     await asyncio.sleep_ms(_SLICE_MS)
             now = self.clock.unix()
             s = now - now % self.length

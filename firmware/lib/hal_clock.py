@@ -7,6 +7,7 @@ import time
 from micropython import const
 
 _EPOCH_2000 = const(946684800)  # seconds from 1970 to 2000, the epoch of some MicroPython ports
+_KNOWN = 1700000000  # a clock below this (Nov 2023) has not learnt the time: an ESP32 at power-on
 
 
 class Clock:
@@ -26,6 +27,10 @@ class Clock:
             self._frozen = t
         else:
             self._offset += t - self.unix()
+
+    def known(self):
+        """True once the clock tells the real time (a frozen, simulated one always does)."""
+        return self._frozen is not None or self.unix() >= _KNOWN
 
     def freeze(self, t):
         self._frozen = t

@@ -10,7 +10,8 @@
 #
 # The device config gives both: config/agent.json {"clock": {"speed": 240, "anchor": 1767225600}}.
 # Speeds are kept in thousandths so that fractional speeds (e.g. 0.5) stay integer arithmetic.
-# The object has the interface of hal_clock.Clock that the meters and the agent use: unix(), set().
+# The object has the interface of hal_clock.Clock that the meters and the agent use: unix(), set(),
+# known().
 import time
 
 from micropython import const
@@ -33,6 +34,10 @@ class ScaledClock:
     def unix(self):
         """Simulated time, whole Unix seconds."""
         return self.unix_ns() // _NS
+
+    def known(self):
+        """The config gave the time: always known."""
+        return True
 
     def set(self, t):
         """Simulated time follows the host's wall clock and the anchor; a time learnt from the

@@ -39,3 +39,15 @@ def test_a_board_without_a_clock_learns_the_time_from_the_market(tmp_path, mosqu
     assert all(b - a == LENGTH for a, b in zip(got, got[1:])), got
     assert market.now() - 60 <= got[0] and got[-1] <= market.now(), (got, market.now())
     assert market.refused == [] and done["errors"] == 0 and done["set_aside"] == 0
+
+
+def test_which_clocks_know_the_time(mp):
+    """A board clock at its power-on date does not, until it learns a date; a simulated clock
+    takes its time from the config, so it always does, even anchored at 1970."""
+    out = mp("import hal_clock, simclock\n"
+             "c = hal_clock.Clock()\n"
+             "c.set(946684800)\n"
+             "cold = c.known()\n"
+             "c.set(1767225600)\n"
+             "print(cold, c.known(), simclock.ScaledClock(2, 10).known())\n")
+    assert out.split() == ["False", "True", "True"]
