@@ -4,6 +4,8 @@ ledger verifies and the balances add up."""
 
 from e2e_checks import check_nothing_lost, counters
 
+from micromarket import protocol as P
+
 INTERVALS = 8
 
 
@@ -16,5 +18,7 @@ def test_whole_intervals_every_award_once_every_delivery_once(street, mosquitto)
     # trading happened between neighbours, and nothing the devices sent was refused
     assert sum(i.local for i in day.intervals) > 0
     c = counters(fleet.db)
-    refused = {k: v for k, v in c.items() if k not in ("accepted", "tender", "delivery", "cleared")}
-    assert refused == {}, refused
+    # (a copy of a delivery whose receipt was slow is answered again, counted as resent: not a
+    # refusal; a busy CI machine can delay a receipt past the device's two intervals)
+    refused = {k: v for k, v in c.items() if k in P.ERROR_CODES}
+    assert refused == {}, c
