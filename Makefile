@@ -3,15 +3,30 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The MicroPython 1.29 stubs of each chip the firmware runs on, for the static check of its ESP32
+# API (tests/firmware/test_esp32_api.py). Both packages hold the same module names (machine.pyi
+# ...), so each goes into its own folder, never into the venv's site-packages.
+STUBS_ESP32    := micropython-esp32-esp32-generic-stubs==1.29.0.post1
+STUBS_ESP32_C3 := micropython-esp32-esp32-generic-c3-stubs==1.29.0.post1
+STUBS_STDLIB   := micropython-stdlib-stubs==1.29.0.post2
+STUBS  := $(VENV)/stubs/.installed
 
 .PHONY: setup demo test bench flash provision clean system-deps
 
-setup: $(STAMP) system-deps
+setup: $(STAMP) $(STUBS) system-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
+
+$(STUBS): Makefile $(STAMP)
+	rm -rf $(VENV)/stubs
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+	  --target $(VENV)/stubs/esp32 $(STUBS_ESP32) $(STUBS_STDLIB)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+	  --target $(VENV)/stubs/esp32-c3 $(STUBS_ESP32_C3) $(STUBS_STDLIB)
+	@touch $(STUBS)
 
 # Mosquitto is the real broker of the tests; install it from Debian where it is missing.
 system-deps:

@@ -11,9 +11,11 @@ class Button:
         pull = {"up": Pin.PULL_UP, "down": Pin.PULL_DOWN}.get(cfg.get("pull"))
         self._hw = hw
         self._inv = 1 if cfg.get("inverted") else 0
-        self._pin = Pin(cfg["pin"], Pin.IN, pull)
+        # None is no pull resistor (the ports take it; the stubs type pull as an int only)
+        self._pin = Pin(cfg["pin"], Pin.IN, pull)  # pyright: ignore[reportArgumentType]
         self._presses = 0
-        self._last_ms = hw.ticks_ms() - self._DEBOUNCE_MS - 1
+        # ticks wrap: a time before now is ticks_add's, not a subtraction's
+        self._last_ms = hw.ticks_add(hw.ticks_ms(), -self._DEBOUNCE_MS - 1)
         self._pin.irq(self._irq, Pin.IRQ_FALLING if self._inv else Pin.IRQ_RISING)
 
     def _irq(self, _pin):

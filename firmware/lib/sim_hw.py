@@ -32,6 +32,10 @@ def ticks_diff(a, b):
     return time.ticks_diff(a, b) if _now_us is None else a - b
 
 
+def ticks_add(t, delta):
+    return time.ticks_add(t, delta) if _now_us is None else t + delta
+
+
 def sleep_ms(ms):
     if _now_us is None:
         time.sleep_ms(ms)

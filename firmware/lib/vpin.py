@@ -2,7 +2,7 @@
 # relay, a button and GPIO LEDs: a level that reads back what was written. Nothing drives a
 # virtual button, so irq() only records its handler. The driver tests need more (pulse trains,
 # UART, I2C, simulated time) and pass sim_hw as the board's hardware instead.
-from time import ticks_diff, ticks_ms  # noqa: F401 - hal.Button's clock
+from time import ticks_add, ticks_diff, ticks_ms  # noqa: F401 - hal.Button's clock
 
 
 class Pin:
