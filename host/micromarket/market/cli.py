@@ -42,18 +42,24 @@ def cli():
 @click.option("--floor", default=80_000, show_default=True, help="feed-in price, ucr/kWh")
 @click.option("--cap", default=400_000, show_default=True, help="retail price, ucr/kWh")
 @click.option("--qmax", default=100_000, show_default=True, help="largest tender, Wh")
+@click.option("--window", default=12, show_default=True,
+              help="intervals after its end that an awarded delivery is awaited; then it is "
+                   "settled as 0 Wh")
 @click.option("--speed", default=1.0, show_default=True, help="market time runs this much faster")
 @click.option("--anchor", default=None, type=float,
               help="Unix time at which market time equals wall time (keep it across restarts)")
 @click.option("-v", "--verbose", is_flag=True)
 def serve(market_id, db_path, broker, port, parent, parent_key, keys_dir, passphrase_file,
-          interval, gate, floor, cap, qmax, speed, anchor, verbose):
+          interval, gate, floor, cap, qmax, window, speed, anchor, verbose):
     """Run the market: signed context, tenders in, clearing at each gate closure, awards out."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not 0 < gate < interval:
         raise UsageError(f"gate closure {gate} s must lie inside the interval of {interval} s",
                          "use e.g. --interval 300 --gate 60")
+    if window < 1:
+        raise UsageError(f"delivery window of {window} intervals is too short", "use --window 1 "
+                         "or more")
     key = keys.load_private(keys_dir or keys.default_dir(), "market",
                             keys.read_passphrase(passphrase_file))
     parent_link = None
@@ -64,7 +70,7 @@ def serve(market_id, db_path, broker, port, parent, parent_key, keys_dir, passph
         except ValueError as exc:
             raise UsageError(str(exc), "e.g. --parent mqtt://127.0.0.1:1883/city") from exc
     config = Config(market=market_id, interval=interval, gate=gate, floor=floor, cap=cap,
-                    qmax=qmax, parent=parent_link.market if parent_link else None)
+                    qmax=qmax, window=window, parent=parent_link.market if parent_link else None)
     clock = SystemClock() if speed == 1.0 and anchor is None else ScaledClock(speed, anchor)
     if broker is not None:
         parse_url(broker)
@@ -131,15 +137,18 @@ def loadgen_cmd(market_id, db_path, broker, parties, rounds, seed, as_json):
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 def stats_cmd(db_path, as_json):
-    """Counters, cleared intervals, balances and the Community Credit."""
+    """Counters, cleared intervals, balances, the Community Credit and the grid account; per
+    interval, what the parties, the grid and the parent account were credited (they sum to 0)."""
     conn = open_db(db_path, readonly=True)
     try:
         counters = json.loads(get_meta(conn, "counters", "{}"))
         intervals = [dict(zip(("interval", "price", "local", "grid_buy", "grid_sell", "tenders"), r))
                      for r in conn.execute("SELECT interval, price, local, grid_buy, grid_sell, "
                                            "tenders FROM intervals ORDER BY interval")]
+        books = settlement.books(conn)
         result = {"market": get_meta(conn, "market"), "counters": counters,
-                  "intervals": intervals, **settlement.balances(conn)}
+                  "intervals": intervals, **settlement.balances(conn), "grid": books["grid"],
+                  "books": books["intervals"], "closing_error": books["closing_error"]}
     finally:
         conn.close()
     if as_json:
@@ -151,3 +160,8 @@ def stats_cmd(db_path, as_json):
         click.echo(f"  {name:<16} {n}")
     for party, v in result["parties"].items():
         click.echo(f"  {party}  balance {v['balance']:>12} ucr  reputation {v['reputation']}")
+    g = result["grid"]
+    click.echo(f"  grid account     balance {g['balance']:>12} ucr  imported "
+               f"{sum(g['imported_wh'].values())} Wh, exported {sum(g['exported_wh'].values())} Wh"
+               f"; books close to {result['closing_error']} ucr over {len(result['books'])} "
+               "intervals")

@@ -16,6 +16,7 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .. import protocol as P
+from ..protocol import codec, cose
 from . import auction
 from . import ledger as L
 from . import registry as R
@@ -36,6 +37,7 @@ class Config:
     cap: int = 400_000             # ucr/kWh, grid retail
     qmax: int = 100_000            # Wh per tender
     horizon: int = 96              # intervals ahead a tender may bid for
+    window: int = 12               # intervals after its end an awarded delivery is awaited
     parent: str | None = None
 
 
@@ -224,8 +226,14 @@ class Market:
             curves = msg.curve
             steps = msg.curve
             side = msg.side
-            if sum(q for _p, q in steps) > c.qmax:
-                raise Refused("out-of-bounds", f"tender offers more than {c.qmax} Wh", signed.hash)
+        reputation = self.conn.execute("SELECT reputation FROM parties WHERE party = ?",
+                                       (msg.party,)).fetchone()[0]
+        most = S.tender_limit(c.qmax, reputation)
+        for curve in ((msg.buy, msg.sell) if msg.KIND == "position" else (msg.curve,)):
+            if sum(q for _p, q in curve) > most:
+                why = "" if most == c.qmax else f" at {msg.party}'s reputation {reputation}"
+                raise Refused("out-of-bounds", f"{msg.KIND} offers more than {most} Wh{why}",
+                              signed.hash)
         for price, _q in steps:
             if not c.floor <= price <= c.cap:
                 raise Refused("out-of-bounds", f"price {price} is outside {c.floor}..{c.cap}",
@@ -254,8 +262,48 @@ class Market:
             _settled, body = S.settle_delivery(self.conn, msg.party, s, msg.side, msg.wh,
                                                signed.hash, c.floor, c.cap, receipt)
         except S.SettlementError as exc:
-            raise Refused("replay", str(exc), signed.hash) from None
+            raise Refused(exc.code, str(exc), signed.hash) from None
         return body
+
+    # ------------------------------------------------------------------ closing
+    def close(self) -> list[Outbound]:
+        """Settle, as 0 Wh, every award of energy whose delivery window closed with no delivery:
+        a market-signed ``missed`` record and a receipt go into the ledger, the receipt to the
+        party, exactly as for a party that reported 0 Wh."""
+        c = self.cfg
+        now = self.now()
+        out: list[Outbound] = []
+        upto = int(get_meta(self.conn, "closed_upto", 0))   # all settled up to here
+        rows = S.missing(self.conn, now, c.interval, c.window, upto)
+        with transaction(self.conn):
+            ledger = L.Appender(self.conn)
+            settled = set()
+            for s, party, side, award in rows:
+                if (s, party) in settled:       # one settlement per party and interval
+                    continue
+                settled.add((s, party))
+                record = cose.sign1(self.key, codec.dumps(
+                    {"type": S.MISSED, "v": 1, "market": c.market, "party": party, "interval": s,
+                     "side": side, "award": bytes(award), "wh": 0, "time": now}), c.market)
+                h = P.message_hash(record)
+
+                def receipt(amount: int, balance: int, party=party, s=s, h=h) -> bytes:
+                    return self.sign(P.Receipt(market=c.market, party=party, interval=s,
+                                               delivery=h, amount=amount, balance=balance))
+                _settled, body = S.settle_delivery(self.conn, party, s, side, 0, h, c.floor,
+                                                   c.cap, receipt, kind=S.MISSED)
+                ledger.append(S.MISSED, record, now)
+                ledger.append("receipt", body, now)
+                out.append(Outbound(self.topic("receipt", party), body))
+                self.counters["missed"] += 1
+            if ledger._rows:
+                ledger.checkpoint(self.key, c.market, now)
+                ledger.flush()
+                set_meta(self.conn, "counters", json.dumps(self.counters))
+            # every award up to here is past even a child market's window, and settled
+            set_meta(self.conn, "closed_upto",
+                     max(upto, now - c.interval * (1 + 2 * c.window)))
+        return out
 
     # ------------------------------------------------------------------ clearing
     def due(self, now: float | None = None) -> list[int]:

@@ -6,7 +6,8 @@
 Ingest takes whatever has arrived (up to ``BATCH`` messages), runs it through ``Market.ingest``
 in one transaction, then publishes the errors and receipts. The clock task clears every
 interval whose gate has closed (also those missed while the market was down), publishes awards
-and the Clearing, and republishes the retained MarketContext for the next interval.
+and the Clearing, settles the awards whose delivery window closed without a delivery, and
+republishes the retained MarketContext for the next interval.
 """
 
 import asyncio
@@ -115,6 +116,7 @@ class MarketService:
                     await self._clear_with_parent(s)
                 else:
                     self.publish(market.clear(s))
+            self.publish(market.close())
             self._publish_context()
             await clock.sleep(market.next_gate() - clock.now() + 0.01)
 

@@ -51,6 +51,15 @@ CREATE TABLE IF NOT EXISTS deliveries (
     amount INTEGER NOT NULL, receipt BLOB NOT NULL,
     PRIMARY KEY (interval, party)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS grid (
+    interval INTEGER NOT NULL, party TEXT NOT NULL, kind TEXT NOT NULL, amount INTEGER NOT NULL,
+    imported INTEGER NOT NULL, exported INTEGER NOT NULL, deviation INTEGER NOT NULL,
+    PRIMARY KEY (interval, party)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS parent_receipts (
+    interval INTEGER PRIMARY KEY, side TEXT NOT NULL, wh INTEGER NOT NULL,
+    amount INTEGER NOT NULL, body BLOB NOT NULL
+);
 """
 
 
