@@ -8,18 +8,24 @@
 # protocol uses (integers, byte and text strings, arrays, maps with integer or text keys,
 # false/true/null, tag 18). It refuses what dumps would not have produced (trailing bytes,
 # indefinite lengths, non-shortest heads, duplicate or unsorted keys, floats), nesting deeper
-# than _MAX_DEPTH, more than _MAX_ITEMS items and lengths beyond the input, naming the fault and
-# its offset. Memory stays bounded by the input size (at most `limit` bytes) and the item cap.
+# than _MAX_DEPTH, more than `items` items (array items plus map pairs; 1024 by default), text
+# that is not strict UTF-8 (RFC 3629: no overlong forms, surrogates or code points above
+# U+10FFFF), map keys other than integers and text, and lengths beyond the input, naming the
+# fault and its offset. Memory stays bounded by the input size (at most `limit` bytes) and the
+# item cap: counts are checked before anything is allocated for them. The host's decoder
+# (micromarket.protocol.codec) accepts exactly the same bytes.
 #
 # COSE_Sign1 (RFC 9052), as the host's micromarket.protocol makes it:
 #     18([ h'a10127', {4: kid}, payload, signature ])
 # The protected header is always {1: -8} (alg EdDSA); the kid (who signed) sits in the
-# unprotected header. The signature covers ["Signature1", protected, h'', payload], built in one
+# unprotected header, alone (any other label would give a genuine message another hash). The signature covers ["Signature1", protected, h'', payload], built in one
 # place (_sig_structure) from the protected bytes exactly as received.
 #
 # Messages (protocol/micromarket.cddl, protocol/README.md): check_*(market_key, market_id, data)
 # verify the COSE_Sign1 with the market key pinned at enrollment and return the payload dict, or
-# raise WireError naming the fault: the agent never acts on a message that fails here.
+# raise WireError naming the fault: the agent never acts on a message that fails here. They
+# decode with limits sized for what the market sends (_MAX_IN bytes, _ITEMS_IN items: all small
+# maps), so junk on the broker is refused before it can take the heap.
 # tender() and delivery() build the signed messages the agent sends.
 import hashlib
 from binascii import hexlify
@@ -31,6 +37,7 @@ _MAX_ITEMS = const(1024)
 MAX_INPUT = const(8192)
 _V = const(1)
 _MAX_IN = const(2048)  # nothing the market sends a device is larger
+_ITEMS_IN = const(64)  # ... or holds more items (a context: 5 in its envelope, 11 in its payload)
 _MAX_KID = const(32)
 _PROTECTED_EDDSA = b"\xa1\x01\x27"
 
@@ -137,8 +144,31 @@ def _count(d, n, per_item):
     if n * per_item > len(d[0]) - d[1]:
         _fail("length %d beyond the input" % n, d[1])
     d[2] += n
-    if d[2] > _MAX_ITEMS:
-        _fail("more than %d items" % _MAX_ITEMS, d[1])
+    if d[2] > d[3]:
+        _fail("more than %d items" % d[3], d[1])
+
+
+def _utf8(raw):
+    """Whether ``raw`` (not all ASCII) is UTF-8 in the forms RFC 3629 allows: shortest, no
+    surrogates (U+D800..DFFF), nothing above U+10FFFF."""
+    i, n = 0, len(raw)
+    while i < n:
+        c = raw[i]
+        i += 1
+        if c < 0x80:
+            continue
+        k = 1 if 0xC2 <= c < 0xE0 else 2 if 0xE0 <= c < 0xF0 else 3 if 0xF0 <= c < 0xF5 else 0
+        if not k or i + k > n:
+            return False
+        # the second byte's range rules out overlong forms, surrogates and > U+10FFFF
+        if not (0xA0 if c == 0xE0 else 0x90 if c == 0xF0 else 0x80) <= raw[i] <= \
+                (0x9F if c == 0xED else 0x8F if c == 0xF4 else 0xBF):
+            return False
+        for j in range(i + 1, i + k):
+            if raw[j] & 0xC0 != 0x80:
+                return False
+        i += k
+    return True
 
 
 def _item(d, depth):
@@ -169,9 +199,12 @@ def _item(d, depth):
     if major == 3:
         raw = _take(d, n)
         try:
-            return str(raw, "utf-8")
+            text = str(raw, "utf-8")
         except UnicodeError:
+            text = None
+        if text is None or n and max(raw) > 0x7F and not _utf8(raw):
             _fail("invalid utf-8 in text", start)
+        return text
     if major == 4:
         _count(d, n, 1)
         return [_item(d, depth + 1) for _ in range(n)]
@@ -212,13 +245,17 @@ def _item(d, depth):
     _fail("unsupported simple value", start)
 
 
-def loads(data, limit=MAX_INPUT):
+def loads(data, limit=MAX_INPUT, items=_MAX_ITEMS):
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise WireError("cbor: expected bytes")
     if len(data) > limit:
         raise WireError("cbor: input of %d bytes exceeds the limit of %d" % (len(data), limit))
-    d = [memoryview(data), 0, 0]
-    obj = _item(d, 0)
+    d = [memoryview(data), 0, 0, items]
+    try:
+        obj = _item(d, 0)
+    except MemoryError:  # within the limits, but more than this heap holds now: a refusal
+        d = None
+        raise WireError("cbor: %d bytes decode to more than the free heap" % len(data))
     if d[1] != len(data):
         _fail("trailing bytes", d[1])
     return obj
@@ -250,10 +287,11 @@ def sign1(signing_key, payload, kid):
     return dumps(Tag(18, [_PROTECTED_EDDSA, {4: bytes(kid)}, bytes(payload), sig]))
 
 
-def open1(data):
-    """Parse a COSE_Sign1 strictly without verifying it; (protected, kid, payload, signature)."""
+def open1(data, items=_MAX_ITEMS):
+    """Parse a COSE_Sign1 strictly without verifying it; (protected, kid, payload, signature).
+    ``items``: the most items the envelope may hold (it has 5)."""
     try:
-        item = loads(data)
+        item = loads(data, MAX_INPUT, items)
     except WireError as exc:
         raise WireError("cose: malformed: %s" % exc)
     parts = item.value if isinstance(item, Tag) else None
@@ -269,6 +307,8 @@ def open1(data):
     kid = unprotected.get(4) if isinstance(unprotected, dict) else None
     if not isinstance(kid, bytes) or not 1 <= len(kid) <= _MAX_KID:
         raise WireError("cose: unprotected header needs a kid of 1..%d bytes" % _MAX_KID)
+    if len(unprotected) != 1:  # not signed but hashed: another label, another hash
+        raise WireError("cose: unprotected header carries more than the kid")
     if not isinstance(payload, bytes) or not isinstance(sig, bytes) or len(sig) != 64:
         raise WireError("cose: payload must be bytes, the signature 64 bytes")
     return protected, kid, payload, sig
@@ -314,10 +354,10 @@ def check(market_key, market_id, data, kind, ints=()):
     try:
         if len(data) > _MAX_IN:
             raise WireError("%d bytes is too large" % len(data))
-        parts = open1(data)
+        parts = open1(data, _ITEMS_IN)
         if parts[1] != market_id.encode():
             raise WireError("not signed by market " + market_id)
-        msg = loads(verify1(market_key, data, parts))
+        msg = loads(verify1(market_key, data, parts), _MAX_IN, _ITEMS_IN)
         parts = None
         if not isinstance(msg, dict) or msg.get("type") != kind:
             raise WireError("not a %s message" % kind)

@@ -2,6 +2,7 @@
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pycose.algorithms import EdDSA
 from pycose.headers import KID, Algorithm
 from pycose.keys import OKPKey
@@ -105,3 +106,27 @@ def test_hash_kid_and_party_id_agree_with_the_host(tmp_path):
     assert out[:n] == [P.message_hash(v.message).hex() for v in EXAMPLES]
     assert out[n:2 * n] == [v.kid for v in EXAMPLES]
     assert out[2 * n:] == [P.party_id(v.public_key) for v in EXAMPLES]
+
+
+def test_a_genuine_award_with_an_extra_unprotected_label_is_refused_by_host_and_device(tmp_path):
+    """The label is outside the signature but inside the message hash: accepted, it would make
+    the device name a hash the market never issued in its delivery."""
+    award = next(v for v in EXAMPLES if v.kind == "award")
+    parts = list(cbor2.loads(award.message).value)
+    altered = [cbor2.dumps(cbor2.CBORTag(18, [parts[0], {**parts[1], label: value}, *parts[2:]]),
+                           canonical=True)
+               for label, value in ((42, 0), (5, b"\x00" * 12), (-1, "x"), (1, -8))]
+    assert all(P.message_hash(a) != P.message_hash(award.message) for a in altered)
+    # the signature still holds over the altered messages (it covers neither header's map)
+    Ed25519PublicKey.from_public_bytes(award.public_key).verify(
+        parts[3], P.cose.sig_structure(parts[0], parts[2]))
+    for data in altered:
+        with pytest.raises(P.SignatureError, match="more than the kid"):
+            P.verify(data, award.public_key, "award")
+    msg = P.verify(award.message, award.public_key, "award")
+    ops = [("award", award.public_key, msg.market.encode(), msg.party.encode(), data)
+           for data in [award.message, *altered]]
+    out = run_ops(tmp_path, ops)
+    assert out[0] == f"ok {msg.price}"
+    assert all(line == "err award: cose: unprotected header carries more than the kid"
+               for line in out[1:]), out

@@ -29,7 +29,10 @@ def loads_line(line):
         return "err " + str(exc)
     except Exception as exc:
         return "crash %s %s" % (type(exc).__name__, exc)
-    return "ok " + hexlify(cbor.dumps(obj)).decode()
+    try:
+        return "ok " + hexlify(cbor.dumps(obj)).decode()
+    except Exception as exc:
+        return "crash re-encoding: %s %s" % (type(exc).__name__, exc)
 
 
 def open_line(line):

@@ -4,6 +4,7 @@
 #   sign SEED KID PAYLOAD   -> hex of cose.sign1(ed25519.SigningKey(SEED), PAYLOAD, KID)
 #   verify PK DATA          -> "ok <payload hex>", "err <COSEError text>" or "crash <type> <text>"
 #   kid DATA / hash DATA / pid PK -> cose.kid, cose.message_hash (hex), cose.party_id
+#   award PK MARKET PARTY DATA -> wire.check_award as the agent calls it: "ok <price>" or "err .."
 import sys
 from binascii import hexlify, unhexlify
 
@@ -27,6 +28,14 @@ def run(op, args):
             return "err " + str(exc)
         except Exception as exc:
             return "crash %s %s" % (type(exc).__name__, exc)
+    if op == "award":
+        import wire
+
+        try:
+            return "ok %d" % wire.check_award(raw[0], str(raw[1], "utf-8"), raw[3],
+                                              str(raw[2], "utf-8"))["price"]
+        except wire.WireError as exc:
+            return "err " + str(exc)
     if op == "kid":
         return cose.kid(raw[0])
     if op == "hash":

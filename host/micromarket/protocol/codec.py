@@ -4,7 +4,10 @@
 sorts shorter keys first, the older RFC 7049 order) and refuses floats and other types the
 protocol does not carry. ``loads`` refuses anything that ``dumps`` would not have produced
 byte for byte: non-shortest heads, indefinite lengths, duplicate or unsorted keys, trailing
-bytes, foreign tags, deep nesting, oversized input.
+bytes, foreign tags, deep nesting, more than MAX_ITEMS items, map keys other than integers of a
+CBOR head or text, invalid UTF-8, oversized input. It accepts exactly the bytes the device's
+decoder (firmware/lib/wire.py) accepts; tests/firmware/test_codec_differential.py holds them
+against each other.
 """
 
 from collections.abc import Mapping
@@ -15,6 +18,7 @@ from .errors import DecodeError, OversizeError
 
 MAX_MESSAGE = 8192   # bytes; the largest message (a bundle manifest of 64 files) fits well
 MAX_DEPTH = 16       # nesting of arrays and maps (and the COSE tag)
+MAX_ITEMS = 1024     # array items plus map pairs, summed over the whole message
 COSE_SIGN1_TAG = 18
 
 _INT_MIN = -(1 << 64)
@@ -29,8 +33,9 @@ def dumps(obj) -> bytes:
         raise DecodeError(f"cannot encode: {exc}") from exc
 
 
-def _ordered(obj, depth: int):
-    """A copy of ``obj`` whose maps iterate in RFC 8949 key order; refuses foreign types."""
+def _ordered(obj, depth: int, count=None):
+    """A copy of ``obj`` whose maps iterate in RFC 8949 key order; refuses foreign types.
+    ``count`` ([items left]) counts array items and map pairs against MAX_ITEMS."""
     if depth > MAX_DEPTH:
         raise DecodeError(f"nesting deeper than {MAX_DEPTH}")
     if obj is None or isinstance(obj, (bool, str)):
@@ -41,20 +46,26 @@ def _ordered(obj, depth: int):
         return obj
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return bytes(obj)
+    if isinstance(obj, (list, tuple, Mapping)) and count is not None:
+        count[0] -= len(obj)
+        if count[0] < 0:
+            raise DecodeError(f"more than {MAX_ITEMS} items")
     if isinstance(obj, (list, tuple)):
-        return [_ordered(item, depth + 1) for item in obj]
+        return [_ordered(item, depth + 1, count) for item in obj]
     if isinstance(obj, Mapping):  # cbor2 decodes maps inside tags as frozendict
         items = []
         for key, value in obj.items():
-            if isinstance(key, bool) or not isinstance(key, (int, str)):
+            # an integer key must fit a CBOR head: a bignum (tag 2 or 3) is not an integer here
+            if isinstance(key, bool) or not isinstance(key, (int, str)) or \
+                    isinstance(key, int) and not _INT_MIN <= key <= _INT_MAX:
                 raise DecodeError(f"map key {key!r}: only integer and text keys are allowed")
-            items.append((cbor2.dumps(key), key, _ordered(value, depth + 1)))
+            items.append((cbor2.dumps(key), key, _ordered(value, depth + 1, count)))
         items.sort(key=lambda item: item[0])
         return {key: value for _, key, value in items}
     if isinstance(obj, cbor2.CBORTag):
         if obj.tag != COSE_SIGN1_TAG:
             raise DecodeError(f"tag {obj.tag} is not used on the wire (only 18, COSE_Sign1)")
-        return cbor2.CBORTag(obj.tag, _ordered(obj.value, depth + 1))
+        return cbor2.CBORTag(obj.tag, _ordered(obj.value, depth + 1, count))
     raise DecodeError(f"{type(obj).__name__} is not carried on the wire (integers only, no floats)")
 
 
@@ -76,7 +87,7 @@ def loads(data, *, limit: int = MAX_MESSAGE):
     except Exception as exc:  # cbor2 and its semantic decoders raise many types on hostile input
         raise DecodeError(f"not well-formed CBOR: {exc}") from None
     try:
-        plain = _ordered(obj, 0)
+        plain = _ordered(obj, 0, [MAX_ITEMS])
         again = cbor2.dumps(plain)
     except DecodeError as exc:
         raise DecodeError(f"not protocol CBOR: {exc.reason}") from None

@@ -3,7 +3,8 @@
     18([ h'a10127', {4: kid}, payload, signature ])
 
 The protected header is always ``{1: -8}`` (alg EdDSA), encoded ``a1 01 27``; the kid sits in
-the unprotected header. The signature covers ``["Signature1", protected, h'', payload]``,
+the unprotected header, alone: any other unprotected label is refused (it is not signed, but it
+is hashed, so it would give a genuine message another hash). The signature covers ``["Signature1", protected, h'', payload]``,
 built in one place (``sig_structure``) from the protected bytes exactly as received.
 """
 
@@ -97,6 +98,11 @@ def open1(data) -> Envelope:
     kid = unprotected.get(HEADER_KID)
     if not isinstance(kid, bytes) or not 1 <= len(kid) <= MAX_KID:
         raise DecodeError(f"unprotected header needs a kid (label 4) of 1..{MAX_KID} bytes")
+    if len(unprotected) != 1:
+        # the signature does not cover it, the message hash does: anyone could make another hash
+        # of a genuine message with an extra label
+        raise SignatureError("unprotected header carries more than the kid (label 4)",
+                             "put nothing but the kid in the unprotected header")
     if not isinstance(payload, bytes):
         raise DecodeError("payload must be a byte string (detached payloads are not used)")
     if not isinstance(signature, bytes) or len(signature) != 64:
