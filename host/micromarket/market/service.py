@@ -8,9 +8,15 @@ in one transaction, then publishes the errors and receipts. The clock task clear
 interval whose gate has closed (also those missed while the market was down), publishes awards
 and the Clearing, settles the awards whose delivery window closed without a delivery, and
 republishes the retained MarketContext for the next interval.
+
+Under a parent market the service follows the parent's context: its gate closes early enough for
+the parent's (``parent.gate_for``; it waits up to ``PARENT_WAIT`` s for that context at start),
+and after each interval it delivers the street's net exchange to the parent and books the
+parent's receipt (market/parent.py).
 """
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -21,6 +27,7 @@ from .link import MqttLink, parse_url
 
 log = logging.getLogger(__name__)
 BATCH = 1000
+PARENT_WAIT = 10.0      # seconds to wait for the parent's context before the first clearing
 
 
 @dataclass
@@ -49,7 +56,10 @@ class MarketService:
         self.plink: MqttLink | None = None
         self.parent_context: P.Context | None = None
         self._context: Outbound | None = None
+        self._own_gate = market.cfg.gate
         self.ready = asyncio.Event()
+        self._wake = asyncio.Event()             # the gate moved: the clock looks again
+        self._parent_known = asyncio.Event()
 
     # ------------------------------------------------------------------ plumbing
     def publish(self, items) -> None:
@@ -77,13 +87,17 @@ class MarketService:
             await self.link.wait_connected(30)
             if self.parent is not None:
                 await self._start_parent()
+                tasks.append(asyncio.create_task(self._parent_loop()))
+                try:
+                    await asyncio.wait_for(self._parent_known.wait(), PARENT_WAIT)
+                except asyncio.TimeoutError:
+                    log.warning("no context from the parent market %s yet: clearing with our own "
+                                "gate until it comes", self.parent.market)
             last = self.market.last_cleared()
             if last is not None:            # a crash may have come between commit and publish
                 self.publish(self.market.republish(last))
-            tasks = [asyncio.create_task(self._ingest_loop()),
-                     asyncio.create_task(self._clock_loop())]
-            if self.plink is not None:
-                tasks.append(asyncio.create_task(self._parent_loop()))
+            tasks += [asyncio.create_task(self._ingest_loop()),
+                      asyncio.create_task(self._clock_loop())]
             self.ready.set()
             waiter = asyncio.create_task((stop or asyncio.Event()).wait())
             done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -106,6 +120,8 @@ class MarketService:
             while len(batch) < BATCH and not q.empty():
                 batch.append(q.get_nowait())
             self.publish(self.market.ingest(batch))
+            if self.plink is not None:
+                self._deliver_to_parent(parent_mod.deliveries_due(self.market, self.parent.market))
             await asyncio.sleep(0)
 
     async def _clock_loop(self) -> None:
@@ -117,15 +133,24 @@ class MarketService:
                 else:
                     self.publish(market.clear(s))
             self.publish(market.close())
+            if self.plink is not None:
+                pm = self.parent.market
+                self._deliver_to_parent(parent_mod.deliveries_due(market, pm) or
+                                        parent_mod.unsettled_deliveries(market))
             self._publish_context()
-            await clock.sleep(market.next_gate() - clock.now() + 0.01)
+            sleep = asyncio.create_task(clock.sleep(market.next_gate() - clock.now() + 0.01))
+            wake = asyncio.create_task(self._wake.wait())
+            await asyncio.wait([sleep, wake], return_when=asyncio.FIRST_COMPLETED)
+            sleep.cancel()
+            wake.cancel()
+            self._wake.clear()
 
     # ------------------------------------------------------------------ parent market
     async def _start_parent(self) -> None:
         me, pm = self.market.cfg.market, self.parent.market
         self.plink = MqttLink(self.parent.url, f"mm-child-{me}-of-{pm}",
                               [P.topic(pm, "context"), P.topic(pm, "award", me),
-                               P.topic(pm, "error", me)])
+                               P.topic(pm, "receipt", me), P.topic(pm, "error", me)])
         self.plink.start()
         await self.plink.wait_connected(30)
 
@@ -139,15 +164,42 @@ class MarketService:
                     key = self.parent.key or P.read(data).message.key
                     self.parent_context = P.verify(data, key, kind="context")
                     self.parent.key = key
+                    self._follow_parent(self.parent_context)
                 elif kind == "award" and self.parent.key is not None:
                     award = P.verify(data, self.parent.key, kind="award")
                     if award.market == pm:
                         parent_mod.store_parent_award(self.market, award, data)
+                elif kind == "receipt" and self.parent.key is not None:
+                    receipt = P.verify(data, self.parent.key, kind="receipt")
+                    if receipt.market == pm and not parent_mod.store_parent_receipt(
+                            self.market, pm, receipt, data):
+                        log.warning("a receipt of the parent %s names no delivery of ours", pm)
                 elif kind == "error" and self.parent.key is not None:
                     err = P.verify(data, self.parent.key, kind="error")
-                    log.warning("parent market %s refused our position: %s", pm, err.reason)
+                    log.warning("parent market %s refused a message of ours: %s", pm, err.reason)
             except P.ProtocolError as exc:
                 log.warning("ignoring a message from the parent on %s: %s", topic, exc)
+
+    def _follow_parent(self, ctx: P.Context) -> None:
+        """Close our gate early enough for the parent's, as its context says."""
+        self._parent_known.set()
+        cfg = self.market.cfg
+        gate = parent_mod.gate_for(self._own_gate, cfg.interval, ctx)
+        if gate is None:
+            log.error("the parent market %s (interval %d s, gate %d s) cannot take positions of "
+                      "this market (interval %d s): its awards will not come in time",
+                      ctx.market, ctx.interval, ctx.gate, cfg.interval)
+            return
+        if gate != cfg.gate:
+            log.info("gate closure %d s before each interval, for the parent's %d s", gate,
+                     ctx.gate)
+            self.market.cfg = dataclasses.replace(cfg, gate=gate)
+            self._wake.set()
+
+    def _deliver_to_parent(self, bodies: list[bytes]) -> None:
+        topic = P.topic(self.parent.market, "delivery", self.market.cfg.market)
+        for body in bodies:
+            self.plink.publish(topic, body)
 
     async def _clear_with_parent(self, s: int) -> None:
         market = self.market

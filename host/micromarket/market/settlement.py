@@ -21,8 +21,8 @@ Money is in micro-credits (ucr), prices in ucr per kWh, energy in Wh, so a leg o
   (``exported``, at the floor) and their value (``deviation``); the rest of the grid's side is the
   interval's cleared import or export at the clearing price, which in a market with the grid as
   counterparty is the cap or the floor. Awards are valued per party and rounded toward zero, so
-  the grid's side of the cleared energy differs from its exact tariff value by at most one µcr per
-  award (``books`` shows it as ``rounding``). In a child market the parent's receipt for the
+  the grid's side of the cleared energy differs from its exact tariff value by less than one µcr
+  per award. In a child market the parent's receipt for the
   child's delivery is booked the same way: to the parent account and, opposite, to the grid
   account. So in every interval the parties, the grid and the parent sum to exactly 0.
 """
@@ -66,6 +66,10 @@ class Legs:
     @property
     def amount(self) -> int:
         return self.traded + self.deviation
+
+    def __add__(self, other: "Legs") -> "Legs":
+        return Legs(self.traded + other.traded, self.imported + other.imported,
+                    self.exported + other.exported, self.deviation + other.deviation)
 
 
 def legs_of(side: str, legs: Sequence[tuple[int, int]], measured: int, floor: int,
@@ -149,17 +153,22 @@ def settle_delivery(conn: sqlite3.Connection, party: str, interval: int, side: s
                                   "delivery window closed; it was settled as 0 Wh",
                                   "interval-closed")
         raise SettlementError(f"{party} already delivered for interval {interval}")
-    row = conn.execute("SELECT price, wh FROM awards WHERE interval = ? AND party = ? AND side = ?",
-                       (interval, party, side)).fetchone()
     # the signed award is what is settled: one leg of its Wh at its price
-    legs = [] if row is None else [(row[1], row[0])]
+    awards = conn.execute("SELECT side, price, wh FROM awards WHERE interval = ? AND party = ?",
+                          (interval, party)).fetchall()
+    legs = [(wh, price) for s, price, wh in awards if s == side]
     split = legs_of(side, legs, measured, floor, cap)
+    awarded, judged = sum(wh for wh, _ in legs), measured
+    for other, price, wh in awards:
+        if other != side and wh > 0:     # awarded the other way, and nothing measured that way
+            split = split + legs_of(other, [(wh, price)], 0, floor, cap)
+            if not awarded:
+                awarded, judged = wh, 0
     credit = split.amount
-    awarded = sum(wh for wh, _ in legs)
     balance, reputation = conn.execute("SELECT balance, reputation FROM parties WHERE party = ?",
                                        (party,)).fetchone()
     balance += credit
-    reputation = next_reputation(reputation, awarded, measured)
+    reputation = next_reputation(reputation, awarded, judged)
     conn.execute("UPDATE parties SET balance = ?, reputation = ? WHERE party = ?",
                  (balance, reputation, party))
     receipt = make_receipt(credit, balance)
@@ -215,8 +224,8 @@ def books(conn: sqlite3.Connection) -> dict:
             "SELECT interval, sum(amount), sum(kind = ?) FROM grid GROUP BY interval", (MISSED,)):
         at(interval)["grid"] = total
         at(interval)["missed"] = missed
-    for interval, total in conn.execute("SELECT interval, sum(amount) FROM parent_receipts "
-                                        "GROUP BY interval"):
+    for interval, total in conn.execute("SELECT interval, amount FROM parent_settlements "
+                                        "WHERE amount IS NOT NULL"):
         at(interval)["parent"] = -total
     rows = [per[k] for k in sorted(per)]
     for r in rows:

@@ -56,9 +56,9 @@ CREATE TABLE IF NOT EXISTS grid (
     imported INTEGER NOT NULL, exported INTEGER NOT NULL, deviation INTEGER NOT NULL,
     PRIMARY KEY (interval, party)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS parent_receipts (
+CREATE TABLE IF NOT EXISTS parent_settlements (
     interval INTEGER PRIMARY KEY, side TEXT NOT NULL, wh INTEGER NOT NULL,
-    amount INTEGER NOT NULL, body BLOB NOT NULL
+    delivery BLOB NOT NULL, amount INTEGER, receipt BLOB
 );
 """
 

@@ -149,10 +149,11 @@ class Award(Message):
 
 @dataclass(frozen=True, kw_only=True)
 class Delivery(Message):
-    """A meter reading for one interval (device-signed)."""
+    """A meter reading for one interval (device-signed), or what crossed a child market's
+    connection (signed by the child market, delivered to its parent)."""
 
     KIND: ClassVar[str] = "delivery"
-    party: str = wire(F.PARTY_ID)
+    party: str = wire(F.ACTOR)
     seq: int = wire(F.U32)
     interval: int = wire(F.U32)
     side: str = wire(F.SIDE)

@@ -172,3 +172,25 @@ def test_books_close_in_every_interval_and_match_the_meters(db, market_key, tmp_
     stats = json.loads(capsys.readouterr().out)
     assert stats["closing_error"] == 0 and [r["sum"] for r in stats["books"]] == [0] * 4
     assert stats["grid"] == books["grid"]
+
+
+def test_a_delivery_on_the_other_side_does_not_escape_the_award(db, market_key):
+    """A seller awarded 500 Wh that reports 0 Wh consumed instead is settled as producing 0."""
+    market = _market(db, market_key)
+    seller, dodger, buyer = loadgen.make_parties(3, seed=8)
+    loadgen.register(db, [seller, dodger, buyer], "m1")
+    market.reload_parties()
+    s = market.open_interval()
+    market.ingest([_tender(seller, s, "sell", ((100_000, 500),)),
+                   _tender(dodger, s, "sell", ((100_000, 500),)),
+                   _tender(buyer, s, "buy", ((300_000, 1000),))])
+    market.clock.set(s - 60)
+    awards = _awards(market, market.clear(s))
+    market.clock.set(s + 305)
+    out = market.ingest([loadgen.delivery(seller, "m1", s, "sell", 0,
+                                          P.message_hash(awards[seller.party][1])),
+                         loadgen.delivery(dodger, "m1", s, "buy", 0)])
+    honest, dodged = (P.verify(o.payload, market.public, kind="receipt").amount for o in out)
+    assert honest == dodged == S.value(500, 200_000) - S.value(500, CAP)
+    b = S.balances(db)["parties"]
+    assert b[seller.party]["reputation"] == b[dodger.party]["reputation"] == 875
