@@ -8,7 +8,8 @@
 #                       the seed) is what "provisioned" means
 #
 # Provisioning, driven by the host over the REPL (micromarket provision):
-#   status()                       -> {"provisioned", "party", "pending"}
+#   status()                       -> {"provisioned", "party", "pending", "crypto"} (the
+#                                     crypto core running: ed25519.VARIANT)
 #   prepare(fresh)                 -> public key of the key to enroll (a new one if fresh or none)
 #   answer(challenge, registrar)   -> response: the challenge's nonce signed by that key
 #   commit(enrollment, registrar)  -> party id, after checking the registrar's signature
@@ -61,8 +62,10 @@ def status():
 
     enrolled = appcfg.enrolled_key(store.read_file(ENROLLMENT))
     ok = key is not None and enrolled == key
+    import ed25519
+
     return {"provisioned": ok, "party": cose.party_id(key) if ok else None,
-            "pending": store.exists(PENDING)}
+            "pending": store.exists(PENDING), "crypto": ed25519.VARIANT}
 
 
 def prepare(fresh):

@@ -30,7 +30,11 @@ def _run_agent():
     # The crypto core first, while the heap is whole: its 6 KB base-point table and buffers need
     # blocks in one piece, which a heap fragmented by the other imports may no longer have; app
     # next, which makes the link's receive buffer for the same reason.
-    import ed25519  # noqa: F401
+    import ed25519
+
+    # the big-int core where the viper one's native code did not fit executable RAM: say so
+    print("crypto core: %s%s" % (ed25519.VARIANT, ed25519.NATIVE_ERROR and
+                                 " (slow: %s)" % ed25519.NATIVE_ERROR or ""))
     import app
 
     cfg = app.load_config()

@@ -29,7 +29,8 @@ from .paths import FIRMWARE_DIR, ROOT, tool
 
 BENCH_DIR = ROOT / "tools" / "bench"
 TIMING = BENCH_DIR / "crypto_timing.py"
-CORE = ["sha512", "ed25519", "_ed25519_fe", "_ed25519_ge", "_ed25519_sc"]
+CORE = ["sha512", "ed25519", "_ed25519_viper", "_ed25519_fe", "_ed25519_ge", "_ed25519_sc",
+        "_ed25519_bigint"]
 
 
 class BenchError(MicromarketError):
@@ -138,6 +139,9 @@ def _best_of(rounds: int, *timers) -> list[dict]:
     for _ in range(rounds):
         for keep, timer in zip(best, timers):
             for key, value in timer().items():
+                if not isinstance(value, (int, float)):  # which core ran, not a figure
+                    keep[key] = value
+                    continue
                 pick = max if key.endswith("_kb_s") or key.startswith("heap_") else min
                 keep[key] = value if key not in keep else pick(keep[key], value)
     return best
@@ -195,6 +199,8 @@ def _table(r: dict) -> str:
                      f"SHA-512 {v['sha512_kb_s']:.0f} KB/s")
     if "target" in r:
         t = r["target"]
+        lines.append(f"{t['port']}: crypto core {t['variant']}"
+                     + (f" ({t['native_error']})" if t.get("native_error") else ""))
         lines.append(f"{t['port']}: sign {t['sign_ms']:.2f} ms (one-shot {t['sign_oneshot_ms']:.2f}), "
                      f"verify {t['verify_ms']:.2f} ms, heap per sign {t['heap_per_sign']} B, "
                      f"import {t['import_heap']} B, SHA-512 {t['sha512_kb_s']:.0f} KB/s")

@@ -76,10 +76,11 @@ class Outcome:
     step: str = ""
     error: str | None = None
     labels: list[str] = field(default_factory=list)
+    crypto: str | None = None        # the device's crypto core: viper, or bigint where it did not fit
 
     def as_dict(self) -> dict:
         return {"port": self.port, "status": self.status, "party": self.party, "step": self.step,
-                "error": self.error, "labels": self.labels}
+                "error": self.error, "labels": self.labels, "crypto": self.crypto}
 
 
 def check_registry(path: Path) -> None:
@@ -219,6 +220,7 @@ def provision_target(target, plan: Plan, auth: Authority, outcome: Outcome, prog
 
     step("status")
     st = _device_call(target, "identity.status()", "reading the device's state")
+    outcome.crypto = st.get("crypto")
     if st["provisioned"] and not plan.force:
         known = registered(auth.registry, st["party"])
         outcome.party = st["party"]

@@ -117,6 +117,8 @@ def _summary(outcomes) -> None:
         note = o.error or (", ".join(o.labels) if o.labels else "")
         if o.status == "done":
             note = "provisioned earlier; skipped"
+        if o.crypto and o.crypto != "viper":  # ed25519's fallback: native code did not fit
+            note = (note + "; " if note else "") + f"crypto core {o.crypto} (slow)"
         table.add_row(o.port, o.status, o.party or "-", note)
     Console().print(table)
     ok = sum(o.status in ("provisioned", "done") for o in outcomes)

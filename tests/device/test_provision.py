@@ -72,6 +72,7 @@ def test_batch_then_rerun_skips_the_done(boards, host):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)["devices"]
     assert [d["status"] for d in out] == ["provisioned"] * 3
+    assert [d["crypto"] for d in out] == ["viper"] * 3  # the core each device runs
     parties = [d["party"] for d in out]
     assert len(set(parties)) == 3
     conn = open_db(host / "market.db")
@@ -145,7 +146,8 @@ def test_locked_registry_touches_no_device(host):
         assert r.returncode == 1
         line = r.stderr.strip().splitlines()[-1]
         assert line.startswith("micromarket: the registry") and "locked" in line and "Traceback" not in r.stderr
-        assert device_status(vb.port) == {"provisioned": False, "party": None, "pending": False}
+        assert device_status(vb.port) == {"provisioned": False, "party": None, "pending": False,
+                                          "crypto": "viper"}
     finally:
         vboard.stop("prov-locked")
         vboard.remove("prov-locked")

@@ -32,7 +32,8 @@ def _enroll(registrar, key, market="m1"):
 
 def test_provisioning_round_trip(tmp_path, registrar):
     k, pub = registrar
-    assert device(tmp_path, "identity.status()") == {"provisioned": False, "party": None, "pending": False}
+    assert device(tmp_path, "identity.status()") == {"provisioned": False, "party": None, "pending": False,
+                                                    "crypto": "viper"}
     key = device(tmp_path, "identity.prepare(False)")
     assert (tmp_path / "id" / "seed.new").stat().st_size == 32
     nonce = os.urandom(16)
@@ -43,7 +44,8 @@ def test_provisioning_round_trip(tmp_path, registrar):
     assert device(tmp_path, "identity.prepare(False)") == key
     party = device(tmp_path, f"identity.commit({_enroll(registrar, key)!r}, {pub!r})")
     assert party == P.party_id(key)
-    assert device(tmp_path, "identity.status()") == {"provisioned": True, "party": party, "pending": False}
+    assert device(tmp_path, "identity.status()") == {"provisioned": True, "party": party, "pending": False,
+                                                    "crypto": "viper"}
     assert device(tmp_path, "identity.load()[1]") == party
     assert sorted(os.listdir(tmp_path / "id")) == ["enrollment.cose", "seed"]
 
@@ -72,4 +74,5 @@ def test_fresh_key_replaces_the_old_one_only_at_commit(tmp_path, registrar):
     assert st["provisioned"] and st["party"] == P.party_id(old) and st["pending"]  # still the old identity
     device(tmp_path, f"identity.commit({_enroll(registrar, new)!r}, {pub!r})")
     st = device(tmp_path, "identity.status()")
-    assert st == {"provisioned": True, "party": P.party_id(new), "pending": False}
+    assert st == {"provisioned": True, "party": P.party_id(new), "pending": False,
+                                                    "crypto": "viper"}
