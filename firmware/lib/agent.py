@@ -153,9 +153,7 @@ class Agent:
         """The context as the personalities read it, for interval ``s``."""
         if self.ctx is None:
             return {"start": s, "interval": self.length, "floor": 0, "cap": 0}
-        v = dict(self.ctx)
-        v["start"] = s
-        return v
+        return P.view(self.ctx, s)
 
     def _begin(self, s):
         """Interval ``s`` starts: count from here, and act on its award or the island policy."""

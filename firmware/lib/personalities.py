@@ -10,10 +10,12 @@ Shapes (plain dicts, so they cost little heap and cross into CPython unchanged):
 - ``params``: the personality's fixed settings from the device config, e.g. ``{"power_w": 2000}``.
 - ``state``: what changes between intervals (energy done, temperature, state of charge). The
   functions never mutate it; ``advance`` returns a new dict.
-- ``market``: the verified MarketContext payload itself (protocol/README.md); a personality
-  reads ``start`` (the interval it bids for, unix s), ``interval`` (its length, s), ``floor``
-  and ``cap`` (grid feed-in and retail prices, ucr/kWh: the grid is the counterparty of last
-  resort at both) and, if present, ``qmax`` (the most Wh one tender may offer).
+- ``market``: the verified MarketContext payload as ``view`` makes it for one interval
+  (protocol/README.md); a personality reads ``start`` (the interval it bids for, unix s),
+  ``interval`` (its length, s), ``floor`` and ``cap`` (that interval's grid feed-in and retail
+  prices, ucr/kWh: the grid is the counterparty of last resort at both), if present ``qmax``
+  (the most Wh one tender may offer), and through ``tariff_at`` and ``expected`` the
+  time-of-use ``tariff`` and the market's price ``forecast`` for the next 24 h.
 - ``forecast``: optional hints for the interval, any of ``"price"`` (expected clearing price,
   ucr/kWh), ``"mean"`` (expected mean price of the day), ``"load_wh"``, ``"pv_wh"``,
   ``"temp_out_mc"`` (outdoor temperature in milli-degrees Celsius).
@@ -64,6 +66,51 @@ def offer(side, steps, market):
         else:
             out.append([p, q])
     return (side, out) if out else None
+
+
+def tariff_at(market, t):
+    """(feed-in, retail) of the grid at unix time ``t``, from the context's daily tariff."""
+    steps = market.get("tariff")
+    if not steps:
+        return market["floor"], market["cap"]
+    day = t % 86400
+    f, r = steps[0][1], steps[0][2]
+    for st in steps:
+        if st[0] > day:
+            break
+        f, r = st[1], st[2]
+    return f, r
+
+
+def view(ctx, s):
+    """The context as a personality reads it for the interval starting at ``s``."""
+    v = dict(ctx)
+    v["start"] = s
+    v["floor"], v["cap"] = tariff_at(ctx, s)
+    return v
+
+
+def expected(market, t):
+    """The price the market expects for the interval at ``t``: its forecast, clamped into that
+    interval's tariff; the retail price where the forecast does not reach."""
+    lo, hi = tariff_at(market, t)
+    fc = market.get("forecast")
+    if fc:
+        k = (t - fc[0]) // fc[1]
+        if k < 0:
+            k = 0
+        if k < len(fc[2]):
+            return clamp(fc[2][k], lo, hi)
+    return hi
+
+
+def reach(market):
+    """Intervals from ``start`` that the forecast covers (at least 1)."""
+    fc = market.get("forecast")
+    if not fc:
+        return 1
+    n = (fc[0] + fc[1] * len(fc[2]) - market["start"]) // market["interval"]
+    return n if n > 1 else 1
 
 
 def kind_module(kind):

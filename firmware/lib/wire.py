@@ -374,12 +374,24 @@ def check(market_key, market_id, data, kind, ints=()):
     return msg
 
 
+def _uints(xs, n=None):
+    return isinstance(xs, list) and (n is None or len(xs) == n) and \
+        all(isinstance(x, int) and x >= 0 for x in xs)
+
+
 def check_context(market_key, market_id, data):
     msg = check(market_key, market_id, data, "context",
                 ("interval", "start", "gate", "floor", "cap", "qmax"))
     if msg.get("key") != market_key or not msg["interval"] or msg["floor"] > msg["cap"] or \
             msg["gate"] >= msg["interval"]:
         raise WireError("context: another market key, or inconsistent interval, gate or prices")
+    # the shapes the personalities read (personalities.tariff_at, expected): [[at, feed-in,
+    # retail], ...] from 0 s, and [from, slot, [price, ...]]
+    t, f = msg.get("tariff"), msg.get("forecast")
+    if not (isinstance(t, list) and t and all(_uints(x, 3) and x[1] <= x[2] for x in t) and
+            t[0][0] == 0 and isinstance(f, list) and len(f) == 3 and _uints(f[:2]) and f[1] and
+            _uints(f[2])):
+        raise WireError("context: malformed tariff or forecast")
     return msg
 
 

@@ -89,8 +89,7 @@ class HostStreet:
         self.P = personalities()
 
     def _view(self, s: int) -> dict:
-        c = self.ctx
-        return {"start": s, "interval": c.interval, "floor": c.floor, "cap": c.cap, "qmax": c.qmax}
+        return self.P.view(self.ctx_payload, s)
 
     async def run(self, stop: threading.Event) -> None:
         from .market.link import MqttLink
@@ -133,6 +132,7 @@ class HostStreet:
             return
         if kind == "context":
             self.ctx = msg
+            self.ctx_payload = msg.to_payload()
             self._tender_all(link, msg.start)
         elif kind == "clearing":
             for a in self.agents:

@@ -96,7 +96,9 @@ class ScriptedMarket:
     def context_bytes(self):
         return self.sign(P.Context(market=MARKET, key=self.public, interval=self.interval,
                                    start=self.open_interval(), gate=self.gate, floor=self.floor,
-                                   cap=self.cap, qmax=self.qmax, parent=None,
+                                   cap=self.cap, tariff=((0, self.floor, self.cap),),
+                                   forecast=(self.open_interval(), self.interval, ()),
+                                   qmax=self.qmax, parent=None,
                                    products=("energy",), issued=int(self.now())))
 
     def _publish_context(self):

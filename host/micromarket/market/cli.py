@@ -12,7 +12,7 @@ from .. import keys
 from ..errors import UsageError
 from . import registry, settlement
 from .clock import ScaledClock, SystemClock
-from .core import Config, Market
+from .core import Config, Market, parse_tariff
 from .link import parse_url, start_embedded_broker
 from .service import MarketService, ParentLink
 from .store import get_meta, open_db
@@ -41,6 +41,9 @@ def cli():
 @click.option("--gate", default=60, show_default=True, help="gate closure before an interval, s")
 @click.option("--floor", default=80_000, show_default=True, help="feed-in price, ucr/kWh")
 @click.option("--cap", default=400_000, show_default=True, help="retail price, ucr/kWh")
+@click.option("--tariff", default=None,
+              help="time-of-use grid prices instead of --floor/--cap, from each UTC time on: "
+                   "HH:MM=FEEDIN/RETAIL,... e.g. 00:00=80000/250000,17:00=80000/450000")
 @click.option("--qmax", default=100_000, show_default=True, help="largest tender, Wh")
 @click.option("--window", default=12, show_default=True,
               help="intervals after its end that an awarded delivery is awaited; then it is "
@@ -50,7 +53,7 @@ def cli():
               help="Unix time at which market time equals wall time (keep it across restarts)")
 @click.option("-v", "--verbose", is_flag=True)
 def serve(market_id, db_path, broker, port, parent, parent_key, keys_dir, passphrase_file,
-          interval, gate, floor, cap, qmax, window, speed, anchor, verbose):
+          interval, gate, floor, cap, tariff, qmax, window, speed, anchor, verbose):
     """Run the market: signed context, tenders in, clearing at each gate closure, awards out."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -60,6 +63,19 @@ def serve(market_id, db_path, broker, port, parent, parent_key, keys_dir, passph
     if window < 1:
         raise UsageError(f"delivery window of {window} intervals is too short", "use --window 1 "
                          "or more")
+    schedule = None
+    if tariff is not None:
+        ctx = click.get_current_context()
+        if any(ctx.get_parameter_source(p) != click.core.ParameterSource.DEFAULT
+               for p in ("floor", "cap")):
+            raise UsageError("--tariff replaces --floor and --cap", "give one or the other")
+        try:
+            schedule = parse_tariff(tariff)
+        except ValueError as exc:
+            raise UsageError(f"--tariff: {exc}",
+                             "e.g. --tariff 00:00=80000/250000,17:00=80000/450000") from None
+    elif floor > cap:
+        raise UsageError(f"--floor {floor} is above --cap {cap}", "the feed-in price is the lower")
     key = keys.load_private(keys_dir or keys.default_dir(), "market",
                             keys.read_passphrase(passphrase_file))
     parent_link = None
@@ -70,7 +86,8 @@ def serve(market_id, db_path, broker, port, parent, parent_key, keys_dir, passph
         except ValueError as exc:
             raise UsageError(str(exc), "e.g. --parent mqtt://127.0.0.1:1883/city") from exc
     config = Config(market=market_id, interval=interval, gate=gate, floor=floor, cap=cap,
-                    qmax=qmax, window=window, parent=parent_link.market if parent_link else None)
+                    qmax=qmax, window=window, parent=parent_link.market if parent_link else None,
+                    tariff=schedule)
     clock = SystemClock() if speed == 1.0 and anchor is None else ScaledClock(speed, anchor)
     if broker is not None:
         parse_url(broker)

@@ -26,6 +26,9 @@ from .store import get_meta, set_meta, transaction
 log = logging.getLogger(__name__)
 ACCEPTS = {"tender": ("tender", "position"), "delivery": ("delivery",)}
 DELIVERY_WINDOW = 7 * 86400      # deliveries older than this are refused as closed
+DAY = 86400
+FORECAST_SLOT = 900              # forecast prices cover slots of at least this many seconds
+FORECAST_DAYS = (4, 2, 1)        # weights of the clearings 1, 2, 3 days back in the forecast
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,42 @@ class Config:
     horizon: int = 96              # intervals ahead a tender may bid for
     window: int = 12               # intervals after its end an awarded delivery is awaited
     parent: str | None = None
+    tariff: tuple | None = None    # ((at s after 00:00 UTC, feed-in, retail), ...); None: flat
+
+    def __post_init__(self) -> None:
+        P.fields.check_tariff("tariff", self.schedule())
+
+    def schedule(self) -> tuple:
+        """The time-of-use tariff, as the context carries it."""
+        return self.tariff or ((0, self.floor, self.cap),)
+
+    def prices(self, t: int) -> tuple[int, int]:
+        """(feed-in, retail) of the grid for the interval starting at ``t``."""
+        return P.fields.tariff_at(self.schedule(), t)
+
+
+def parse_tariff(text: str) -> tuple:
+    """``HH:MM=FEEDIN/RETAIL,...`` (UTC, ucr/kWh) as Config.tariff; ValueError naming the fault."""
+    steps = []
+    for part in text.split(","):
+        at, eq, prices = part.strip().partition("=")
+        feed_in, slash, retail = prices.partition("/")
+        hh, colon, mm = at.partition(":")
+        try:
+            if not (eq and slash and colon):
+                raise ValueError
+            h, m, f, r = int(hh), int(mm), int(feed_in), int(retail)
+        except ValueError:
+            raise ValueError(f"tariff step {part.strip()!r} is not HH:MM=FEEDIN/RETAIL") from None
+        if not (0 <= h < 24 and 0 <= m < 60 and f >= 0 and r >= 0):
+            raise ValueError(f"tariff step {part.strip()!r}: time or price out of range")
+        steps.append((h * 3600 + m * 60, f, r))
+    steps = tuple(steps)
+    try:
+        P.fields.check_tariff("tariff", steps)
+    except P.ValidationError as exc:
+        raise ValueError(exc.reason) from None
+    return steps
 
 
 @dataclass(frozen=True)
@@ -106,10 +145,44 @@ class Market:
 
     def context(self) -> Outbound:
         c = self.cfg
-        msg = P.Context(market=c.market, key=self.public, interval=c.interval,
-                        start=self.open_interval(), gate=c.gate, floor=c.floor, cap=c.cap,
-                        qmax=c.qmax, parent=c.parent, products=("energy",), issued=self.now())
+        start = self.open_interval()
+        floor, cap = c.prices(start)
+        msg = P.Context(market=c.market, key=self.public, interval=c.interval, start=start,
+                        gate=c.gate, floor=floor, cap=cap, tariff=c.schedule(),
+                        forecast=self.forecast(start), qmax=c.qmax, parent=c.parent,
+                        products=("energy",), issued=self.now())
         return Outbound(self.topic("context"), self.sign(msg), retain=True)
+
+    def forecast(self, start: int) -> tuple:
+        """``(from, slot, prices)`` for the next 24 h: at each time of day, the clearing prices of
+        the last days there (weighted, newest most), kept inside the tariff; retail where
+        nothing has cleared yet (protocol/README.md)."""
+        c = self.cfg
+        slot = -(-FORECAST_SLOT // c.interval) * c.interval
+        n = min(P.fields.MAX_FORECAST, DAY // slot) or 1
+        back = len(FORECAST_DAYS) * DAY
+        sums: dict[tuple[int, int], list[int]] = {}
+        for interval, price in self.conn.execute(
+                "SELECT interval, price FROM intervals WHERE interval >= ? AND interval < ?",
+                (start - back, start + n * slot - DAY)):
+            ago = (start - interval + DAY - 1) // DAY      # days back: 1 .. FORECAST_DAYS
+            k = (interval + ago * DAY - start) // slot
+            if k >= n:
+                continue
+            acc = sums.setdefault((k, ago), [0, 0])
+            acc[0] += price
+            acc[1] += 1
+        prices = []
+        for k in range(n):
+            lo, hi = c.prices(start + k * slot)
+            num = den = 0
+            for ago, weight in enumerate(FORECAST_DAYS, 1):
+                acc = sums.get((k, ago))
+                if acc:
+                    num += weight * acc[0] // acc[1]
+                    den += weight
+            prices.append(min(hi, max(lo, num // den)) if den else hi)
+        return (start, slot, tuple(prices))
 
     def error(self, refused: Refused, party: str | None) -> Outbound | None:
         self.counters[refused.code] += 1
@@ -234,10 +307,11 @@ class Market:
                 why = "" if most == c.qmax else f" at {msg.party}'s reputation {reputation}"
                 raise Refused("out-of-bounds", f"{msg.KIND} offers more than {most} Wh{why}",
                               signed.hash)
+        floor, cap = c.prices(s)
         for price, _q in steps:
-            if not c.floor <= price <= c.cap:
-                raise Refused("out-of-bounds", f"price {price} is outside {c.floor}..{c.cap}",
-                              signed.hash)
+            if not floor <= price <= cap:
+                raise Refused("out-of-bounds", f"price {price} is outside the tariff's "
+                                               f"{floor}..{cap} of interval {s}", signed.hash)
         self.conn.execute("INSERT OR REPLACE INTO tenders (interval, party, seq, hash, side, curve,"
                           " kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
                           (s, msg.party, msg.seq, signed.hash, side, cbor2.dumps(curves), msg.KIND))
@@ -258,9 +332,10 @@ class Market:
         def receipt(amount: int, balance: int) -> bytes:
             return self.sign(P.Receipt(market=c.market, party=msg.party, interval=s,
                                        delivery=signed.hash, amount=amount, balance=balance))
+        floor, cap = c.prices(s)
         try:
             _settled, body = S.settle_delivery(self.conn, msg.party, s, msg.side, msg.wh,
-                                               signed.hash, c.floor, c.cap, receipt)
+                                               signed.hash, floor, cap, receipt)
         except S.SettlementError as exc:
             raise Refused(exc.code, str(exc), signed.hash) from None
         return body
@@ -290,8 +365,8 @@ class Market:
                 def receipt(amount: int, balance: int, party=party, s=s, h=h) -> bytes:
                     return self.sign(P.Receipt(market=c.market, party=party, interval=s,
                                                delivery=h, amount=amount, balance=balance))
-                _settled, body = S.settle_delivery(self.conn, party, s, side, 0, h, c.floor,
-                                                   c.cap, receipt, kind=S.MISSED)
+                _settled, body = S.settle_delivery(self.conn, party, s, side, 0, h,
+                                                   *c.prices(s), receipt, kind=S.MISSED)
                 ledger.append(S.MISSED, record, now)
                 ledger.append("receipt", body, now)
                 out.append(Outbound(self.topic("receipt", party), body))
@@ -337,7 +412,7 @@ class Market:
     def clear(self, interval: int) -> list[Outbound]:
         """Clear ``interval`` against the grid; persist and return awards and the Clearing."""
         orders, who = self.orders(interval)
-        result = auction.clear(orders, self.cfg.floor, self.cfg.cap)
+        result = auction.clear(orders, *self.cfg.prices(interval))
         awards = [(party, side, o[0], result.price, wh, wh, 0)
                   for (party, side), o, wh in zip(who, orders, result.awarded)]
         return self._publish_clearing(interval, result.price, result.local, result.exported,
@@ -348,7 +423,7 @@ class Market:
         c = self.cfg
         now = self.now()
         out: list[Outbound] = []
-        credit = S.community_credit(local, c.floor, c.cap)
+        credit = S.community_credit(local, *c.prices(interval))
         with transaction(self.conn):
             ledger = L.Appender(self.conn)
             rows = []

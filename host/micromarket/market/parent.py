@@ -58,7 +58,7 @@ def compress(curve: list[tuple[int, int]], side: str) -> list[tuple[int, int]]:
 def clear_local(market: Market, s: int, parent: str) -> bytes | None:
     """Clear ``s`` among neighbours only; persist the residual; return the signed Position."""
     orders, who = market.orders(s)
-    result = auction.clear(orders, market.cfg.floor, market.cfg.cap, grid=False)
+    result = auction.clear(orders, *market.cfg.prices(s), grid=False)
     book = []
     for (party, side), (ref, side_i, steps), got in zip(who, orders, result.awarded):
         rest: dict[int, int] = {}
@@ -208,7 +208,7 @@ def store_parent_receipt(market: Market, parent: str, receipt: P.Receipt, body: 
 
 def finish(market: Market, s: int) -> list[Outbound]:
     """Share the parent's awards (or the grid fallback) and publish every party's award."""
-    cfg = market.cfg
+    floor, cap = market.cfg.prices(s)
     row = market.conn.execute("SELECT local_price, orders FROM residuals WHERE interval = ?",
                               (s,)).fetchone()
     if row is None:
@@ -222,7 +222,7 @@ def finish(market: Market, s: int) -> list[Outbound]:
         if side in got_parent:
             price, wh = got_parent[side]
         else:                                   # the grid stands in for a silent parent
-            price, wh = (cfg.cap, 1 << 62) if side == "buy" else (cfg.floor, 1 << 62)
+            price, wh = (cap, 1 << 62) if side == "buy" else (floor, 1 << 62)
         blocks = []
         for i, (_party, oside, ref, _got, rest) in enumerate(book):
             if oside != side:
@@ -246,7 +246,7 @@ def finish(market: Market, s: int) -> list[Outbound]:
             j = k
         totals[side] = sum(shares[i] for i, b in enumerate(book) if b[1] == side)
     prices = {side: (got_parent[side][0] if side in got_parent else
-                     (cfg.cap if side == "buy" else cfg.floor)) for side in ("buy", "sell")}
+                     (cap if side == "buy" else floor)) for side in ("buy", "sell")}
     awards = []
     local = {"buy": 0, "sell": 0}
     for i, (party, side, ref, got, _rest) in enumerate(book):

@@ -16,6 +16,9 @@ SIDES = ("buy", "sell")
 MAX_CURVE = 16
 MAX_AGGREGATE = 64
 MAX_FILES = 64
+MAX_TARIFF = 24
+MAX_FORECAST = 96
+DAY = 86400
 
 
 class Field:
@@ -115,6 +118,36 @@ PRODUCTS = array(LABEL, 1, 8, "a list of 1..8 product names")
 FILE = record(("path", text(1, 64)), ("size", U32), ("sha256", HASH), what="a [path, size, sha256]")
 FILES = array(FILE, 1, MAX_FILES, f"a list of 1..{MAX_FILES} files")
 ERROR_CODE = uint(1, 16, "an error code 1..16")
+TARIFF_STEP = record(("at", uint(0, DAY - 1)), ("feed_in", U32), ("retail", U32),
+                     what="an [at, feed-in, retail] step")
+TARIFF = array(TARIFF_STEP, 1, MAX_TARIFF, f"a tariff of 1..{MAX_TARIFF} [at, feed-in, retail] steps")
+FORECAST = record(("from", U32), ("slot", uint(1, DAY)),
+                  ("prices", array(U32, 0, MAX_FORECAST, f"a list of 0..{MAX_FORECAST} prices")),
+                  what="a [from, slot, prices] forecast")
+
+
+def check_tariff(name: str, tariff) -> None:
+    """A day's schedule: starts at 0 s, steps strictly later, feed-in never above retail."""
+    for i, (at, feed_in, retail) in enumerate(tariff):
+        if i == 0 and at != 0:
+            raise ValidationError(f"field {name!r}: the first step must start at 0 s, not {at}")
+        if i and at <= tariff[i - 1][0]:
+            raise ValidationError(f"field {name!r}: step {i} starts at {at} s, not after "
+                                  f"{tariff[i - 1][0]} s")
+        if feed_in > retail:
+            raise ValidationError(f"field {name!r}: step {i} has feed-in {feed_in} above "
+                                  f"retail {retail}")
+
+
+def tariff_at(tariff, t: int) -> tuple[int, int]:
+    """(feed-in, retail) of a checked tariff at Unix time ``t``: the day repeats in UTC."""
+    day = t % DAY
+    feed_in, retail = tariff[0][1], tariff[0][2]
+    for at, f, r in tariff:
+        if at > day:
+            break
+        feed_in, retail = f, r
+    return feed_in, retail
 
 
 def check_curve_order(name: str, side: str, curve) -> None:

@@ -85,6 +85,8 @@ class Context(Message):
     gate: int = wire(F.U32)
     floor: int = wire(F.U32)
     cap: int = wire(F.U32)
+    tariff: tuple = wire(F.TARIFF)
+    forecast: tuple = wire(F.FORECAST)
     qmax: int = wire(F.U32)
     parent: str | None = wire(F.MARKET_ID.or_null())
     products: tuple = wire(F.PRODUCTS)
@@ -93,6 +95,20 @@ class Context(Message):
     def check(self) -> None:
         if self.floor > self.cap:
             raise ValidationError(f"context: floor {self.floor} is above cap {self.cap}")
+        F.check_tariff("tariff", self.tariff)
+        if (self.floor, self.cap) != self.tariff_at(self.start):
+            raise ValidationError(f"context: floor {self.floor} and cap {self.cap} are not the "
+                                  f"tariff's {self.tariff_at(self.start)} at start {self.start}")
+
+    def tariff_at(self, t: int) -> tuple[int, int]:
+        """(feed-in, retail) of the grid at Unix time ``t``."""
+        return F.tariff_at(self.tariff, t)
+
+    def expected(self, t: int) -> int | None:
+        """The forecast clearing price of the interval at ``t``, None outside the forecast."""
+        start, slot, prices = self.forecast
+        k = (t - start) // slot
+        return prices[k] if 0 <= k < len(prices) else None
 
 
 @dataclass(frozen=True, kw_only=True)

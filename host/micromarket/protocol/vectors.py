@@ -74,7 +74,12 @@ def build() -> list[Vector]:
     dev = party_id(test_key("device"))
     dev_key = public_key_bytes(test_key("device"))
     out = [_sign(Context(market=MARKET, key=public_key_bytes(test_key("market")), interval=900,
-                         start=T0, gate=60, floor=80_000, cap=320_000, qmax=5_000, parent=None,
+                         start=T0, gate=60, floor=80_000, cap=320_000,
+                         tariff=((0, 80_000, 320_000), (25_200, 80_000, 400_000),
+                                 (61_200, 80_000, 450_000), (75_600, 80_000, 320_000)),
+                         forecast=(T0, 900, (320_000, 310_500, 296_000, 301_250, 320_000,
+                                             320_000, 288_000, 275_000)),
+                         qmax=5_000, parent=None,
                          products=("energy",), issued=T0 - 600), "market")]
     tender = _sign(Tender(market=MARKET, party=dev, seq=41, interval=T0, side="buy",
                           curve=((300_000, 200), (150_000, 400), (90_000, 600)),

@@ -125,3 +125,19 @@ def test_loadgen_drives_a_running_market(tmp_path, mosquitto, market_key, capsys
             wait_for(lambda: svc.market.counters["tender"] == 300, what="300 tenders")
         except AssertionError:
             raise AssertionError(dict(svc.market.counters))
+
+
+def test_serve_refuses_a_bad_tariff_in_one_line(tmp_path, capsys):
+    """A tariff that does not parse or breaks the schedule's rules is named, before any key
+    or broker is touched."""
+    db = str(tmp_path / "m.db")
+    for tariff, extra, says in (
+            ("00:00=1/2,25:00=3/4", [], "'25:00=3/4': time or price out of range"),
+            ("00:00=1/2,6h=3/4", [], "'6h=3/4' is not HH:MM=FEEDIN/RETAIL"),
+            ("06:00=1/2", [], "the first step must start at 0 s"),
+            ("00:00=1/2,06:00=5/3", [], "feed-in 5 above retail 3"),
+            ("00:00=1/2", ["--cap", "5"], "--tariff replaces --floor and --cap")):
+        assert main(["market", "serve", "--market", "m1", "--db", db, "--tariff", tariff,
+                     *extra]) != 0
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("micromarket: ") and says in err and "\n" not in err

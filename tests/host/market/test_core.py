@@ -115,3 +115,51 @@ def test_refusals_are_signed_and_counted(market, parties):
                                    "interval-closed"]
     assert market.counters["accepted"] == 1 and market.counters["malformed"] == 1
     assert all(o.topic == f"mm/m1/error/{p.party}" for o in out[:3])
+
+
+def test_time_of_use_tariff_bounds_clears_and_forecasts(db, market_key):
+    """Each interval trades inside its own tariff, and the context's forecast is yesterday's
+    (and the day before's) clearing prices at the same time of day, weighted 4:2, inside the
+    tariff; retail where nothing cleared."""
+    day0 = 1_767_225_600                                    # 2026-01-01 00:00 UTC
+    tariff = ((0, 50_000, 200_000), (12 * 3600, 80_000, 400_000))
+    clock = ManualClock(day0 - 900 + 10)
+    m = Market(db, Config(market="m1", interval=900, gate=60, tariff=tariff), market_key, clock)
+    seller, buyer = loadgen.make_parties(2)
+    loadgen.register(db, [seller, buyer], "m1")
+    m.reload_parties()
+    ctx = P.verify(m.context().payload, m.public, kind="context")
+    assert ctx.tariff == tariff and (ctx.floor, ctx.cap) == (50_000, 200_000)
+    assert ctx.forecast[:2] == (day0, 900) and len(ctx.forecast[2]) == 96
+    assert ctx.forecast[2] == (200_000,) * 48 + (400_000,) * 48     # no history: retail
+
+    def ask(day, k):                                        # the seller's price: sets the clearing
+        lo, hi = tariff[0][1:] if k < 48 else tariff[1][1:]
+        return lo + (hi - lo) * ((k * 7 + day * 13) % 97) // 97
+
+    def tender(p, s, side, price, wh):
+        msg = P.Tender(market="m1", party=p.party, seq=p.next_seq(), interval=s, side=side,
+                       curve=((price, wh),), expiry=s)
+        return P.topic("m1", "tender", p.party), P.sign(msg, p.key, p.party)
+
+    for day in range(2):
+        for k in range(96):
+            s = day0 + day * 86400 + k * 900
+            clock.set(s - 900 + 10)
+            assert m.ingest([tender(seller, s, "sell", ask(day, k), 1000),
+                             tender(buyer, s, "buy", m.cfg.prices(s)[1], 100)]) == []
+            clock.set(s - 60)
+            m.clear(s)
+    row = db.execute("SELECT price FROM intervals WHERE interval = ?",
+                     (day0 + 86400 + 60 * 900,)).fetchone()
+    assert row[0] == ask(1, 60)
+    # a price inside the night tariff is out of bounds at noon
+    s = day0 + 2 * 86400 + 48 * 900
+    clock.set(s - 900 + 10)
+    out = m.ingest([tender(buyer, s, "buy", 60_000, 100)])
+    err = P.verify(out[0].payload, m.public, kind="error")
+    assert err.code == P.ERROR_CODES["out-of-bounds"] and "80000..400000" in err.reason
+    clock.set(day0 + 2 * 86400 - 900 + 10)
+    ctx = P.verify(m.context().payload, m.public, kind="context")
+    assert ctx.start == day0 + 2 * 86400
+    assert list(ctx.forecast[2]) == [(4 * ask(1, k) + 2 * ask(0, k)) // 6 for k in range(96)]

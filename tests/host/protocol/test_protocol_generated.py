@@ -40,9 +40,16 @@ def messages(draw):
     buy, sell = draw(curve("buy", 0, 64)), draw(curve("sell", 0, 64))
     if not buy and not sell:
         buy = ((1, 1),)
+    ats = sorted(set(draw(st.lists(st.integers(1, 86399), max_size=23))))
+    tariff = tuple((at, *sorted(draw(st.tuples(U32, U32)))) for at in [0, *ats])
+    start = draw(U32)
+    tariff_now = P.fields.tariff_at(tariff, start)
     build = {
         "context": lambda: P.Context(market=market, key=pk, interval=draw(st.integers(1, 2**32 - 1)),
-                                     start=draw(U32), gate=draw(U32), floor=floor, cap=cap,
+                                     start=start, gate=draw(U32), floor=tariff_now[0],
+                                     cap=tariff_now[1], tariff=tariff,
+                                     forecast=(draw(U32), draw(st.integers(1, 86400)),
+                                               tuple(draw(st.lists(U32, max_size=96)))),
                                      qmax=draw(U32), parent=draw(st.none() | MARKET),
                                      products=("energy",), issued=draw(U32)),
         "tender": lambda: P.Tender(market=market, party=party, seq=draw(U32), interval=draw(U32),

@@ -86,9 +86,25 @@ def test_cross_field_rules():
     with pytest.raises(P.ValidationError, match="after its expiry"):
         P.Enrollment(market="demo", party=DEV, key=key, role="plug", board="b", site="",
                      nbf=2, exp=1)
+    def context(**kw):
+        return P.Context(**{"market": "demo", "key": other, "interval": 900, "start": 0,
+                            "gate": 60, "floor": 1, "cap": 9, "tariff": ((0, 1, 9),),
+                            "forecast": (0, 900, ()), "qmax": 1, "parent": None,
+                            "products": ("energy",), "issued": 0, **kw})
     with pytest.raises(P.ValidationError, match="floor"):
-        P.Context(market="demo", key=other, interval=900, start=0, gate=60, floor=9, cap=1,
-                  qmax=1, parent=None, products=("energy",), issued=0)
+        context(floor=9, cap=1, tariff=((0, 9, 1),))
+    with pytest.raises(P.ValidationError, match="first step must start at 0"):
+        context(tariff=((60, 1, 9),))
+    with pytest.raises(P.ValidationError, match="not after"):
+        context(tariff=((0, 1, 9), (3600, 1, 9), (3600, 1, 5)))
+    with pytest.raises(P.ValidationError, match="feed-in 7 above retail 5"):
+        context(tariff=((0, 1, 9), (3600, 7, 5)))
+    with pytest.raises(P.ValidationError, match="not the tariff's"):
+        context(start=7200, tariff=((0, 1, 9), (3600, 2, 8)))
+    ok = context(start=7200, floor=2, cap=8, tariff=((0, 1, 9), (3600, 2, 8)),
+                 forecast=(7200, 900, (5, 6)))
+    assert ok.tariff_at(86400 + 3599) == (1, 9) and ok.tariff_at(3600) == (2, 8)
+    assert [ok.expected(t) for t in (7199, 7200, 8099, 8100, 9000)] == [None, 5, 5, 6, None]
     with pytest.raises(P.ValidationError, match="listed twice"):
         P.Bundle(market="*", version="1", files=(("a", 1, bytes(32)), ("a", 2, bytes(32))))
     with pytest.raises(P.ValidationError, match="both curves are empty"):
