@@ -37,7 +37,8 @@ _MAX_ITEMS = const(1024)
 MAX_INPUT = const(8192)
 _V = const(1)
 _MAX_IN = const(2048)  # nothing the market sends a device is larger
-_ITEMS_IN = const(64)  # ... or holds more items (a context: 5 in its envelope, 11 in its payload)
+_ITEMS_IN = const(256)  # ... or holds more items (a context at most ~230: 5 in its envelope,
+# 13 pairs, 24 tariff steps of 3, 96 forecast prices, 8 products)
 _MAX_KID = const(32)
 _PROTECTED_EDDSA = b"\xa1\x01\x27"
 
