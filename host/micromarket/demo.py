@@ -77,8 +77,9 @@ def run_demo(workdir: Path, devices: int = 8, hours: float = 24, speed: float = 
     finally:
         fleet.close()
     names = {m.name: fleet.parties.get(m.name) for m in members}
+    kinds = {fleet.parties.get(m.name): m.personality for m in members}
     last = timing.day_start + n * timing.interval - timing.interval
-    day_report = report.collect(fleet.db, timing.day_start, last, names)
+    day_report = report.collect(fleet.db, timing.day_start, last, names, kinds=kinds)
     return {"fleet": fleet, "timing": timing, "day": day_report, "state": state,
             "wall_s": time.monotonic() - t0}
 

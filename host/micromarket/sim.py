@@ -260,8 +260,10 @@ def run_sim(workdir: Path, devices: int, hours: float, boards: int, speed: float
     n = int(hours * 3600) // timing.interval
     names = {m.name: fleet.parties.get(m.name) for m in fleet.members}
     names.update({a.name: a.party for a in agents})
+    kinds = {fleet.parties.get(m.name): m.personality for m in fleet.members}
+    kinds.update({a.party: a.kind for a in agents})
     day = report.collect(fleet.db, timing.day_start, timing.day_start + (n - 1) * timing.interval,
-                         names)
+                         names, kinds=kinds)
     return {"day": day, "state": state, "wall_s": time.monotonic() - t0, "boards": boards,
             "host_agents": len(agents), "db": str(fleet.db)}
 
