@@ -20,8 +20,8 @@ Two views of the energy stand side by side:
 Money: every party's amounts of the day, the grid account (market/settlement.py: booked opposite
 every settlement, so parties + grid sum to 0 per interval; ``closing_error`` says whether they do)
 and, per party, what it would have been credited with no market at all: everything it consumed
-bought at the interval's retail price (cap), everything it produced sold at the feed-in (floor),
-both from the market's signed context for that interval.
+bought at the interval's retail price, everything it produced sold at its feed-in price, both
+from the time-of-use tariff of the market's signed context for that interval.
 """
 
 import bisect
@@ -204,19 +204,19 @@ def _curve_total(blob: bytes) -> tuple[int, int]:
 
 
 def tariffs(conn: sqlite3.Connection):
-    """``interval -> (floor, cap)`` from the market-signed contexts in the ledger: the one that
-    opened the interval for tenders (the newest whose ``start`` is not after it)."""
-    known: dict[int, tuple[int, int]] = {}
+    """``interval -> (floor, cap)`` from the market-signed contexts in the ledger: the tariff of
+    the one that opened the interval for tenders (the newest whose ``start`` is not after it)."""
+    known: dict[int, P.Context] = {}
     for (body,) in conn.execute("SELECT body FROM ledger WHERE kind = 'context' ORDER BY idx"):
         ctx = P.read(bytes(body)).message
-        known[ctx.start] = (ctx.floor, ctx.cap)
+        known[ctx.start] = ctx
     starts = sorted(known)
 
     def at(interval: int) -> tuple[int, int]:
         if not starts:
             raise ValueError("the ledger holds no market context to take the tariffs from")
         i = bisect.bisect_right(starts, interval) - 1
-        return known[starts[max(i, 0)]]
+        return known[starts[max(i, 0)]].tariff_at(interval)
     return at
 
 

@@ -16,8 +16,9 @@ from micromarket.market.clock import ManualClock
 from micromarket.market.core import Config, Market
 from micromarket.market.store import open_db
 
-T0 = 1_700_000_000 - 1_700_000_000 % 300
-FLOOR, CAP = 80_000, 400_000
+T0 = 1_700_000_000 - 1_700_000_000 % 300      # 22:10 UTC
+# time of use: cheaper from 23:00, inside the day below
+TARIFF = ((0, 80_000, 400_000), (23 * 3600, 60_000, 300_000))
 KINDS = ("pv", "battery", "deferrable", "fixed")
 
 
@@ -30,8 +31,8 @@ def _tender(p, s, side, curve):
 def test_report_tells_the_day_from_the_meters(tmp_path):
     db = tmp_path / "m.db"
     conn = open_db(db)
-    market = Market(conn, Config(market="m1", window=1), Ed25519PrivateKey.generate(),
-                    ManualClock(T0 + 10))
+    market = Market(conn, Config(market="m1", window=1, tariff=TARIFF),
+                    Ed25519PrivateKey.generate(), ManualClock(T0 + 10))
     parties = loadgen.make_parties(4, seed=31)
     loadgen.register(conn, parties, "m1")
     market.reload_parties()
@@ -46,7 +47,7 @@ def test_report_tells_the_day_from_the_meters(tmp_path):
         market.log_context(market.context())
         charge = k % 2 == 0
         market.ingest([_tender(pv, s, "sell", ((90_000, 1000),)),
-                       _tender(house, s, "buy", ((400_000, 600),)),
+                       _tender(house, s, "buy", ((300_000, 600),)),
                        _tender(dishwasher, s, "buy", ((200_000, 300),)),
                        _tender(battery, s, "buy" if charge else "sell",
                                ((150_000 if charge else 100_000, 200),))])
@@ -104,7 +105,10 @@ def test_report_tells_the_day_from_the_meters(tmp_path):
         mine = [g for g in in_day if g[1] == p.party]
         assert by[p.party].amount == sum(g[4] for g in mine)
         assert by[p.party].no_market == sum(
-            S.value(g[3], FLOOR) if g[2] == "sell" else -S.value(g[3], CAP) for g in mine)
+            S.value(g[3], market.cfg.prices(g[0])[0]) if g[2] == "sell" else
+            -S.value(g[3], market.cfg.prices(g[0])[1]) for g in mine)
+    assert {market.cfg.prices(s) for s in (day_start, day_end)} == {(80_000, 400_000),
+                                                                    (60_000, 300_000)}
     assert day.balances_add_up
     # the battery bought on even intervals and sold on odd ones: one price each way
     bat = [g for g in in_day if g[1] == battery.party]
