@@ -16,8 +16,8 @@ for _d in sorted(p for p in Path(__file__).parent.rglob("*") if p.is_dir()):
 
 import pytest
 
-from micromarket import upy
-from micromarket.fleet import free_port, mosquitto_binary
+from micromarket.device import upy
+from micromarket.sim.fleet import free_port, mosquitto_binary
 from micromarket.paths import ROOT
 
 SHARED = ROOT.parent / "shared"

@@ -1,51 +1,31 @@
 """The ``micromarket`` command: a thin table of subcommands, each loaded only when used."""
 
-import importlib
 import sys
 
 import click
 
 from . import __version__
 from .errors import MicromarketError
+from .lazy import LazyGroup
 
 # name -> "module:attribute" of a click command; the CLI layer only parses, calls and formats.
 COMMANDS = {
-    "vboard": "micromarket.vboard_cli:vboard",
-    "deploy": "micromarket.deploy:cli",
-    "devices": "micromarket.devices:cli",
-    "flash": "micromarket.flash:cli",
-    "provision": "micromarket.provision_cli:cli",
-    "keys": "micromarket.keys:cli",
-    "release": "micromarket.release:cli",
-    "market": "micromarket.market.cli:cli",
-    "ledger": "micromarket.ledger_cli:cli",
-    "bridge": "micromarket.bridge:cli",
-    "monitor": "micromarket.monitor:cli",
-    "sim": "micromarket.sim:cli",
-    "selftest": "micromarket.selftest:cli",
-    "bench": "micromarket.bench:cli",
-    "demo": "micromarket.demo:cli",
+    "vboard": "micromarket.device.cli:vboard",
+    "deploy": "micromarket.device.cli:deploy_cmd",
+    "devices": "micromarket.device.cli:devices_cmd",
+    "flash": "micromarket.device.cli:flash_cmd",
+    "provision": "micromarket.fleet.cli:provision_cmd",
+    "keys": "micromarket.fleet.cli:keys_cmd",
+    "release": "micromarket.fleet.cli:release_cmd",
+    "market": "micromarket.market.cli:market",
+    "ledger": "micromarket.market.cli:ledger",
+    "bridge": "micromarket.device.cli:bridge_cmd",
+    "monitor": "micromarket.device.cli:monitor_cmd",
+    "sim": "micromarket.sim.cli:sim_cmd",
+    "selftest": "micromarket.device.cli:selftest_cmd",
+    "bench": "micromarket.bench.cli:cli",
+    "demo": "micromarket.sim.cli:demo_cmd",
 }
-
-
-class LazyGroup(click.Group):
-    """A group whose subcommands are imported from a table on first use."""
-
-    def __init__(self, *args, table: dict[str, str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.table = table
-
-    def list_commands(self, ctx):
-        return sorted({*self.commands, *self.table})
-
-    def get_command(self, ctx, name):
-        if name in self.commands:
-            return self.commands[name]
-        target = self.table.get(name)
-        if target is None:
-            return None
-        module, _, attr = target.partition(":")
-        return getattr(importlib.import_module(module), attr)
 
 
 @click.group(cls=LazyGroup, table=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

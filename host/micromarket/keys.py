@@ -4,12 +4,10 @@ Each key is an Ed25519 private key in a PKCS#8 PEM file readable only by its own
 with a passphrase, beside a ``.pub`` file holding the raw 32-byte public key in hex.
 """
 
-import json
 import os
 import stat
 from pathlib import Path
 
-import click
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -126,42 +124,3 @@ def read_passphrase(path: str | None) -> bytes | None:
     if not data:
         raise UsageError(f"passphrase file {path} is empty", "write the passphrase into it")
     return data
-
-
-@click.group()
-def cli():
-    """Create and show the host keys (registrar, market, release)."""
-
-
-_dir_opt = click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-                        default=None, help="key directory (default: $MICROMARKET_HOME/keys)")
-
-
-@cli.command("init")
-@_dir_opt
-@click.option("--passphrase-file", default=None, help="encrypt the private keys with this passphrase")
-@click.option("--force", is_flag=True, help="replace existing keys (devices enrolled before must be re-enrolled)")
-@click.option("--json", "as_json", is_flag=True)
-def init_cmd(directory, passphrase_file, force, as_json):
-    """Create registrar, market and release keys that do not exist yet."""
-    directory = directory or default_dir()
-    pubs = init(directory, passphrase=read_passphrase(passphrase_file), force=force)
-    _show(directory, pubs, as_json)
-
-
-@cli.command("show")
-@_dir_opt
-@click.option("--json", "as_json", is_flag=True)
-def show_cmd(directory, as_json):
-    """Print the public keys."""
-    directory = directory or default_dir()
-    _show(directory, {role: public_hex(directory, role) for role in ROLES}, as_json)
-
-
-def _show(directory, pubs, as_json):
-    if as_json:
-        click.echo(json.dumps({"dir": str(directory), "public_keys": pubs}))
-    else:
-        click.echo(f"keys in {directory}")
-        for role, pub in pubs.items():
-            click.echo(f"  {role:<10} {pub}")

@@ -7,7 +7,7 @@ the firmware deployed (``micromarket deploy --port /dev/ttyUSB0 --board BOARD``)
 
 import pytest
 
-from micromarket import vboard
+from micromarket.device import vboard
 
 
 def pytest_collection_modifyitems(items):

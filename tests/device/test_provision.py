@@ -11,11 +11,13 @@ import pytest
 import serial
 from ptys import answering_pty
 
-from micromarket import keys, protocol as P, vboard
+from micromarket import keys
+from micromarket import protocol as P
+from micromarket.device import vboard
 from micromarket.errors import DeviceError
 from micromarket.market import registry
 from micromarket.market.store import open_db
-from micromarket.target import connect
+from micromarket.device.target import connect
 
 def _board(name, app=True):
     for f in (vboard.stop, vboard.remove):
@@ -155,7 +157,7 @@ def test_locked_registry_touches_no_device(host):
 
 def test_registry_locked_midway_leaves_device_unprovisioned(host):
     """The registry is taken by another process after the pre-check: the device must not commit."""
-    from micromarket import provision
+    from micromarket.fleet import provision
 
     vb = _board("prov-midway")
     auth = provision.load_authority(host / "keys", None, host / "market.db")

@@ -4,7 +4,7 @@ every award acted on once, the ledger verifies, the balances add up."""
 from collections import Counter
 
 from micromarket import protocol as P
-from micromarket import report
+from micromarket.sim import report
 from micromarket.market.store import open_db
 
 

@@ -2,7 +2,7 @@
 
 import itertools
 
-from micromarket.fleet import Fleet, neighbourhood
+from micromarket.sim.fleet import Fleet, neighbourhood
 
 SPEED = 720            # 15 simulated minutes in 1.25 s of wall time
 _ids = itertools.count()

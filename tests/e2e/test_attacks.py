@@ -10,10 +10,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from e2e_checks import awards, counters, ledger_messages
 from e2e_street import make_street
 
-from micromarket import keys, protocol as P, vboard
+from micromarket import keys
+from micromarket import protocol as P
+from micromarket.device import vboard
 from micromarket.market.store import open_db
-from micromarket.provision import Authority, Plan, agent_settings, provision_many
-from micromarket.target import DeviceExecError, connect
+from micromarket.fleet.provision import Authority, Plan, agent_settings, provision_many
+from micromarket.device.target import DeviceExecError, connect
 
 KINDS = ["house", "pv", "battery", "dishwasher"]
 
@@ -162,7 +164,7 @@ def _ledger(db):
 
 
 def test_unsigned_and_tampered_updates_are_refused(fleet):
-    from micromarket.release import make_bundle
+    from micromarket.fleet.release import make_bundle
 
     member = fleet.members[1]
     party = fleet.parties[member.name]

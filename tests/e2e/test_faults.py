@@ -6,7 +6,7 @@ every device, the ledger verifies and the balances add up."""
 from devproc import CuttableProxy
 from e2e_checks import check_nothing_lost, cleared_at, counters
 
-from micromarket import vboard
+from micromarket.device import vboard
 
 INTERVALS = 8
 KINDS = ["house", "pv", "battery", "dishwasher"]

@@ -2,7 +2,7 @@
 enrolled by the registrar, signing with `cryptography`) trade in one market; everyone delivers
 every interval, the ledger verifies and the balances add up."""
 
-from micromarket.sim import run_sim
+from micromarket.sim.street import run_sim
 
 
 def test_boards_and_host_agents_trade_a_few_intervals(tmp_path, mosquitto):

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from micromarket import boards
+from micromarket.boards import board as boards
 from micromarket import protocol as P
 
 

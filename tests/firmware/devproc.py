@@ -8,7 +8,7 @@ import time
 
 import paho.mqtt.client as paho
 
-from micromarket import upy
+from micromarket.device import upy
 from micromarket.paths import tool
 
 

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from micromarket import upy
-from micromarket.boards import get_board
+from micromarket.device import upy
+from micromarket.boards.board import get_board
 from micromarket.paths import FIRMWARE_DIR
 
 LIBS = [FIRMWARE_DIR / "lib", Path(__file__).parent / "upy"]

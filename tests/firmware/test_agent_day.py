@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from micromarket import boards
+from micromarket.boards import board as boards
 
 # helpers beside this file (tests/conftest.py puts tests/firmware on sys.path)
 from agent_device import heap_rows, make_device, parse_done
@@ -23,7 +23,7 @@ SPEED = 1440  # a day in a minute: 15 simulated minutes are 0.625 s of wall time
 
 
 # the board file's heap (110 KB): the agent stack as .mpy on the 64-bit unix port (objects twice
-# the size of the ESP32's) must trade the day with room to spare (see tools/heap_report.py)
+# the size of the ESP32's) must trade the day with room to spare (see `micromarket bench heap`)
 MIN_FREE = 12 * 1024  # the least free heap (after a collection) allowed at the board's heap
 
 

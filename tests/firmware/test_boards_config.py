@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 import pytest
 
-from micromarket.boards import device_config, get_board
+from micromarket.boards.board import device_config, get_board
 
 _HERE = str(Path(__file__).parent)  # pytest runs with --import-mode=importlib
 sys.path.insert(0, _HERE)

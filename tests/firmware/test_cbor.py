@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from micromarket import protocol as P
-from micromarket import upy
+from micromarket.device import upy
 from micromarket.protocol import codec, cose, fuzz, vectors
 
 BATCH = __file__.replace("test_cbor.py", "upy_codec_batch.py")

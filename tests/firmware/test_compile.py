@@ -6,7 +6,7 @@ that do not fit a 32-bit small int (above 0x3FFFFFFF).
 
 import pytest
 
-from micromarket.deploy import BuildError, compile_module, firmware_sources
+from micromarket.device.deploy import BuildError, compile_module, firmware_sources
 from micromarket.paths import FIRMWARE_DIR
 
 SOURCES = firmware_sources()

@@ -10,7 +10,7 @@ from pycose.keys.curves import Ed25519
 from pycose.messages import Sign1Message
 
 from micromarket import protocol as P
-from micromarket import upy
+from micromarket.device import upy
 from micromarket.paths import FIRMWARE_DIR
 from micromarket.protocol import vectors
 

@@ -52,7 +52,7 @@ def test_runs_from_source_too(mp):
 
 
 def test_malformed_input_is_false_not_an_exception(mpy_dir):
-    from micromarket import upy
+    from micromarket.device import upy
     code = """
 import ed25519
 k = ed25519.SigningKey(bytes(32))
@@ -71,7 +71,7 @@ print(ed25519.verify(memoryview(k.public), bytearray(b"msg"), bytearray(s)))
 
 def test_wnaf_digits_are_sparse_odd_and_sum_to_the_scalar(mpy_dir):
     """verify's recoding, on scalars from 0 to just below 2^255 (both of its inputs are < L)."""
-    from micromarket import upy
+    from micromarket.device import upy
     rng = random.Random(7)
     scalars = [0, 1, 7, 8, 15, 16, 2**252, 2**255 - 1, gen_ed25519.ref.L - 1]
     scalars += [rng.getrandbits(rng.choice([8, 64, 253, 255])) for _ in range(300)]
@@ -95,7 +95,7 @@ for n in {scalars!r}:
 
 def test_sign_allocates_at_most_256_bytes_after_warm_up(mpy_dir):
     """Both forms: a held key's sign, and one-shot sign(seed, msg), which expands the seed too."""
-    from micromarket import upy
+    from micromarket.device import upy
     code = """
 import gc, ed25519
 seed = bytes(range(32))
@@ -121,7 +121,8 @@ print(ed25519.sign(seed, msg) == k.sign(msg), ed25519.public_key(seed) == k.publ
 
 def test_import_heap_within_the_24_kb_budget(mpy_dir):
     """Measured on the 64-bit unix port, where objects are bigger than on the ESP32."""
-    from micromarket import crypto_bench, upy
+    from micromarket.bench import crypto as crypto_bench
+    from micromarket.device import upy
     out = upy.run_code(crypto_bench.IMPORT_HEAP, lib_dirs=[mpy_dir, LIB])
     used = crypto_bench._import_figures(out)["import_heap"]
     assert 6144 < used <= 24 * 1024  # the base table alone is 6 KB

@@ -6,7 +6,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from micromarket import crypto_bench, selftest, upy
+from micromarket.bench import crypto as crypto_bench
+from micromarket.device import selftest
+from micromarket.device import upy
 from micromarket.errors import UsageError
 from micromarket.paths import FIRMWARE_DIR, ROOT
 
@@ -48,13 +50,15 @@ def test_cli_reports_each_failure_and_exits_non_zero(target, tmp_path, monkeypat
 
     import contextlib
 
-    import micromarket.target as tgt
+    import micromarket.device.target as tgt
 
     @contextlib.contextmanager
     def fake_connect(port, board="virtual-plug"):
         yield target
     monkeypatch.setattr(tgt, "connect", fake_connect)
-    result = CliRunner().invoke(selftest.cli, ["--vectors", str(path)])
+    from micromarket.device.cli import selftest_cmd
+
+    result = CliRunner().invoke(selftest_cmd, ["--vectors", str(path)])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines[-1] == f"{wycheproof['numberOfTests'] - 1} passed, 1 failed"

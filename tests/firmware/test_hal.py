@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 import pytest
 
-from micromarket.boards import board_names
+from micromarket.boards.board import board_names
 
 _HERE = str(Path(__file__).parent)  # pytest runs with --import-mode=importlib
 sys.path.insert(0, _HERE)

@@ -1,16 +1,9 @@
-"""Import heap of the agent stack (tools/heap_report.py): a provisioned virtual battery boots
+"""Import heap of the agent stack (micromarket.bench.heap): a provisioned virtual battery boots
 with only the modules it trades with (its own personality, virtual pins, no driver-test
 simulator, no provisioning or boot-only code) and enough heap left to trade, and the table of
 each import's heap is printed."""
 
-import sys
-
-from micromarket.paths import ROOT
-
-sys.path.insert(0, str(ROOT / "tools"))
-import heap_report  # noqa: E402
-
-sys.path.pop(0)
+from micromarket.bench import heap as heap_report
 
 
 def test_agent_boot_loads_only_what_it_trades_with():

@@ -6,8 +6,9 @@ import os
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from micromarket import keys, protocol as P
-from micromarket import upy
+from micromarket import keys
+from micromarket import protocol as P
+from micromarket.device import upy
 from micromarket.paths import FIRMWARE_DIR
 
 LIBS = [FIRMWARE_DIR / "lib"]

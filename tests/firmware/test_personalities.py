@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from micromarket import upy
+from micromarket.device import upy
 from micromarket.paths import FIRMWARE_DIR
 
 sys.path.insert(0, str(FIRMWARE_DIR / "lib"))

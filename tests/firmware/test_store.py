@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from micromarket import upy
+from micromarket.device import upy
 from micromarket.paths import tool
 
 _HERE = str(Path(__file__).parent)  # pytest runs with --import-mode=importlib

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket import protocol as P
-from micromarket.release import make_bundle
+from micromarket.fleet.release import make_bundle
 
 RELEASE = Ed25519PrivateKey.generate()
 RELEASE_PUB = P.public_key_bytes(RELEASE)

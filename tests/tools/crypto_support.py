@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from micromarket import upy
-from micromarket.crypto_bench import CORE, compile_core
+from micromarket.device import upy
+from micromarket.bench.crypto import CORE, compile_core
 from micromarket.paths import FIRMWARE_DIR
 
 import ed25519_cases

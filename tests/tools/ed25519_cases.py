@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "host" / "micromarket" / "bench" / "baselines"))
 import ed25519_bigint as ref  # noqa: E402
 
 P, L = ref.P, ref.L

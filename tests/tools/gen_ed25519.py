@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools" / "bench"))
+sys.path.insert(0, str(ROOT / "host" / "micromarket" / "bench" / "baselines"))
 import ed25519_bigint as ref  # noqa: E402
 
 NL = 20          # limbs

@@ -1,15 +1,19 @@
-"""`micromarket market serve|enroll|stats`: the command-line face of the market service."""
+"""`micromarket market serve|enroll|loadgen|stats` and `micromarket ledger verify|show|export`:
+the command-line face of the market service and of its ledger, online or offline."""
 
 import asyncio
 import json
 import logging
 import signal
+import sys
 from pathlib import Path
 
 import click
 
 from .. import keys
-from ..errors import UsageError
+from .. import protocol as P
+from ..errors import MicromarketError, UsageError
+from . import ledger as L
 from . import registry, settlement
 from .clock import ScaledClock, SystemClock
 from .core import Config, Market, parse_tariff
@@ -20,12 +24,12 @@ from .store import get_meta, open_db
 DEFAULT_PORT = 1883
 
 
-@click.group()
-def cli():
+@click.group("market")
+def market():
     """Run the neighbourhood market and look into its database."""
 
 
-@cli.command("serve")
+@market.command("serve")
 @click.option("--market", "market_id", required=True, help="market id, e.g. elm-street")
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite database (registry, tenders, ledger, balances)")
@@ -114,7 +118,7 @@ async def _serve(db_path, config, key, clock, broker, port, parent_link) -> None
             await embedded.shutdown()
 
 
-@cli.command("enroll")
+@market.command("enroll")
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--keys", "keys_dir", default=None, type=click.Path(file_okay=False, path_type=Path))
 @click.argument("credential", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -125,7 +129,7 @@ def enroll_cmd(db_path, keys_dir, credential, as_json):
     click.echo(json.dumps(party.to_dict()) if as_json else f"enrolled {party.party} ({party.role})")
 
 
-@cli.command("loadgen")
+@market.command("loadgen")
 @click.option("--market", "market_id", required=True)
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="the market's database: the simulated parties are registered in it")
@@ -150,7 +154,7 @@ def loadgen_cmd(market_id, db_path, broker, parties, rounds, seed, as_json):
                f"sent {result['tenders']} tenders of {parties} parties in {result['wall_s']} s")
 
 
-@cli.command("stats")
+@market.command("stats")
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 def stats_cmd(db_path, as_json):
@@ -182,3 +186,137 @@ def stats_cmd(db_path, as_json):
                f"{sum(g['imported_wh'].values())} Wh, exported {sum(g['exported_wh'].values())} Wh"
                f"; books close to {result['closing_error']} ucr over {len(result['books'])} "
                "intervals")
+
+
+# ---------------------------------------------------------------- ledger
+class LedgerInvalid(MicromarketError):
+    """The ledger does not verify."""
+
+
+def _market_key(conn, key_hex: str | None, keys_dir: Path | None) -> bytes:
+    if key_hex:
+        try:
+            key = bytes.fromhex(key_hex)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise UsageError("--key must be 64 hex digits", "copy it from `micromarket keys show`")
+        return key
+    if keys_dir is not None:
+        return bytes.fromhex(keys.public_hex(keys_dir, "market"))
+    stored = get_meta(conn, "key") if conn is not None else None
+    if stored is None:
+        raise UsageError("no market key to check against", "pass --key HEX or --keys DIR")
+    return bytes(stored)
+
+
+def _finish(report: L.Report, as_json: bool, where: str) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+    else:
+        state = "verifies" if report.ok else "DOES NOT verify"
+        click.echo(f"{where}: {report.entries} entries, {report.checkpoints} signed checkpoints; "
+                   f"ledger {state}")
+        if report.unsigned_tail:
+            click.echo(f"  {report.unsigned_tail} entries after the last checkpoint are not signed yet")
+        for _idx, problem in report.problems[:20]:
+            click.echo(f"  {problem}")
+    if not report.ok:
+        raise LedgerInvalid(f"ledger of {where} does not verify ({len(report.problems)} problems)",
+                            "do not trust it; compare with an earlier export")
+
+
+@click.group("ledger")
+def ledger():
+    """Verify, show and export the market's signed hash-chain ledger."""
+
+
+_key = click.option("--key", "key_hex", default=None,
+                    help="market public key in hex (the one to trust; default: --keys or the db's)")
+_keys = click.option("--keys", "keys_dir", default=None,
+                     type=click.Path(file_okay=False, path_type=Path), help="host key directory")
+
+
+@ledger.command("verify")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--export", "export_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="verify an exported CBOR sequence instead (offline)")
+@_key
+@_keys
+@click.option("--json", "as_json", is_flag=True)
+def ledger_verify_cmd(db_path, export_path, key_hex, keys_dir, as_json):
+    """Check every link, hash and market-signed checkpoint; exit non-zero on any problem."""
+    if (db_path is None) == (export_path is None):
+        raise UsageError("give exactly one of --db and --export", "e.g. --db market.db")
+    if export_path is not None:
+        with open(export_path, "rb") as f:
+            header, _ = L.read_export(f)
+            f.seek(0)
+            key = _market_key(None, key_hex, keys_dir) if (key_hex or keys_dir) else None
+            if key is None:
+                raise UsageError("offline verification needs the market key to trust",
+                                 "pass --key HEX (never the key inside the export)")
+            report = L.verify_export(f, key)
+        _finish(report, as_json, str(export_path))
+        return
+    conn = open_db(db_path, readonly=True)
+    try:
+        report = L.verify(conn, _market_key(conn, key_hex, keys_dir), get_meta(conn, "market"))
+    finally:
+        conn.close()
+    _finish(report, as_json, str(db_path))
+
+
+def _describe(kind: str, body: bytes) -> dict:
+    if kind == L.CHECKPOINT:
+        return {"signer": P.cose.open1(body).signer}
+    try:
+        signed = P.read(body)
+    except P.ProtocolError as exc:
+        return {"undecodable": exc.reason}
+    payload = signed.message.to_payload()
+    return {k: (v.hex() if isinstance(v, bytes) else v) for k, v in payload.items()
+            if k not in ("type", "v")} | {"signer": signed.signer}
+
+
+@ledger.command("show")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "start", default=0, show_default=True, help="first entry")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
+def ledger_show_cmd(db_path, start, limit, as_json):
+    """List ledger entries with their decoded contents."""
+    conn = open_db(db_path, readonly=True)
+    try:
+        for idx, kind, time, body, _prev, h in L.rows(conn, start, limit):
+            info = _describe(kind, body)
+            if as_json:
+                click.echo(json.dumps({"index": idx, "kind": kind, "time": time,
+                                       "hash": h.hex(), **info}))
+            else:
+                brief = ", ".join(f"{k}={v}" for k, v in info.items() if k not in ("curve",))
+                click.echo(f"#{idx:<7} {kind:<12} {time}  {h.hex()[:16]}  {brief[:120]}")
+    finally:
+        conn.close()
+
+
+@ledger.command("export")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="file for the CBOR sequence ('-' for stdout)")
+def ledger_export_cmd(db_path, output):
+    """Write the ledger as a CBOR sequence that verifies offline with the market's public key."""
+    conn = open_db(db_path, readonly=True)
+    try:
+        market, key = get_meta(conn, "market"), get_meta(conn, "key")
+        if market is None or key is None:
+            raise UsageError(f"{db_path} has never been served by a market",
+                             "run `micromarket market serve` on it first")
+        if output == "-":
+            n = L.export(conn, sys.stdout.buffer, market, bytes(key))
+        else:
+            with open(output, "wb") as f:
+                n = L.export(conn, f, market, bytes(key))
+            click.echo(f"wrote {n} entries of market {market} to {output}", err=True)
+    finally:
+        conn.close()

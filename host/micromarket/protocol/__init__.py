@@ -2,7 +2,8 @@
 
 The schema is protocol/micromarket.cddl; field meanings, topics and error codes are in
 protocol/README.md. Everything the market, the tools, the bridge and the tests exchange goes
-through this package, so device and host read the same bytes the same way.
+through this package, so device and host read the same bytes the same way. It imports only the
+foundation (errors, paths), never another layer.
 
 Messages (frozen dataclasses, validated when built; fields named as on the wire)::
 

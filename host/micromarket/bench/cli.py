@@ -1,0 +1,109 @@
+"""`micromarket bench`: benchmarks that print JSON; `bench all` runs each and prints one object."""
+
+import importlib
+import json
+
+import click
+
+from ..lazy import LazyGroup
+
+BENCHES = {
+    "crypto": "micromarket.bench.cli:crypto_cmd",
+    "market": "micromarket.bench.cli:market_cmd",
+    "fleet": "micromarket.bench.cli:fleet_cmd",
+    "heap": "micromarket.bench.cli:heap_cmd",
+}
+
+
+# the library module whose run() each benchmark of `bench all` calls
+RUNNERS = {"crypto": "micromarket.bench.crypto", "market": "micromarket.bench.market",
+           "fleet": "micromarket.sim.bench"}
+
+
+@click.group(cls=LazyGroup, table=BENCHES)
+def cli():
+    """Measure throughput on this machine or a board; JSON out with --json."""
+
+
+@cli.command("all")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def all_(as_json: bool) -> None:
+    """Run every benchmark in turn (crypto, market, fleet)."""
+    results = {}
+    for name, module in RUNNERS.items():
+        results[name] = importlib.import_module(module).run()
+    click.echo(json.dumps(results, indent=None if as_json else 2))
+
+
+@click.command("crypto")
+@click.option("--port", default=None, help="a board's serial port (default: the unix port)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def crypto_cmd(port: str | None, as_json: bool) -> None:
+    """Ed25519 sign/verify and SHA-512 throughput of the firmware's crypto core."""
+    from . import crypto
+
+    result = crypto.run(port)
+    click.echo(json.dumps(result) if as_json else crypto.table(result))
+
+
+@click.command("market")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option("--parties", default=2000, show_default=True, help="simulated parties")
+@click.option("--rounds", default=5, show_default=True, help="tenders per party")
+def market_cmd(as_json: bool, parties: int, rounds: int) -> None:
+    """Market throughput: ingest (verify, validate, persist), clearing, ledger verification."""
+    from . import market
+
+    result = market.run(parties, rounds)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"ingest            {result['ingest_per_s']:>10,} tenders/s   (target >= 5,000)")
+    click.echo(f"clear 100k        {result['clear_100k_s']:>10} s           (target <= 1)")
+    click.echo(f"ledger verify     {result['ledger_verify_per_s']:>10,} entries/s   (target >= 10,000)")
+    click.echo(f"award signing     {result['awards_signed_per_s']:>10,} awards/s")
+
+
+@click.command("fleet")
+@click.option("--devices", default=50, show_default=True, help="virtual boards")
+@click.option("--hours", default=24.0, show_default=True, help="simulated hours (15-min intervals)")
+@click.option("--speed", default=None, type=float, help="clock speed (default: the day in ~4 min)")
+@click.option("--broker", default=None,
+              help="embedded, mosquitto or a URL (default: mosquitto when installed)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def fleet_cmd(devices, hours, speed, broker, as_json):
+    """50 virtual boards running the real firmware through a day of 15-minute intervals."""
+    from ..sim import bench as fleet_bench
+    from ..sim.fleet import FleetError
+
+    result = fleet_bench.run(devices, hours, speed, broker)
+    if as_json:
+        click.echo(json.dumps(result))
+    if "error" in result:
+        raise FleetError(f"the fleet did not trade: {result['error']}", "see the message")
+    if as_json:
+        return
+    click.echo(f"{result['devices']} devices, {result['intervals']}/{result['intervals_planned']} "
+               f"intervals in {result['wall_s']} s wall (setup {result['setup_s']} s), "
+               f"{result['cpu_s']} s CPU, peak RSS {result['peak_rss_mb']} MB; deliveries "
+               f"{result['deliveries']}/{result['deliveries_expected']}; ledger "
+               f"{'verifies' if result['ledger_ok'] else 'DOES NOT verify'}")
+
+
+@click.command("heap")
+@click.argument("modules", nargs=-1)
+@click.option("--opt", default="-O1", show_default=True, help="mpy-cross optimisation level")
+@click.option("--heap", "heap_size", default="400K", show_default=True, help="heap of the import probe")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def heap_cmd(modules, opt, heap_size, as_json):
+    """Heap each firmware import costs on the unix port, and free heap after the agent boots."""
+    from . import heap
+
+    report = heap.run(modules or heap.AGENT_STACK, opt, heap_size)
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    b = report["boot"]
+    click.echo(heap.table(report))
+    click.echo(f"agent booted on {b['board']} at {b['heap']}: {b['boot'] / 1024:.1f}K in use, "
+               f"{b['free'] / 1024:.1f}K free")

@@ -1,0 +1,253 @@
+"""Command line of the device package: vboard, devices, deploy, flash, monitor, bridge, selftest."""
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from . import vboard as vb
+from .bridge import Bridge
+from .deploy import board_of, build_app, deploy
+from .flash import factory_image, flash, flash_factory, load_firmware
+from .monitor import format_event, watch
+from .ports import list_devices
+from .selftest import DEFAULT_VECTORS, load_vectors, selftest, summary
+
+
+@click.group("vboard")
+def vboard():
+    """Virtual boards: the MicroPython unix port on a pseudo-terminal, driven like an ESP32."""
+
+
+@vboard.command("start")
+@click.argument("name")
+@click.option("--board", default="virtual-plug", show_default=True, help="a virtual board definition")
+@click.option("--heap", type=int, default=None, help="heap in bytes (default: the board's figure)")
+@click.option("--blank", is_flag=True, help="a new board gets no app (to test `micromarket deploy`)")
+@click.option("--json", "as_json", is_flag=True)
+def start_cmd(name, board, heap, blank, as_json):
+    """Start virtual board NAME and print its port."""
+    b = vb.start(name, board=board, heap=heap, app=not blank)
+    click.echo(json.dumps(b.as_dict()) if as_json else b.port)
+
+
+@vboard.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_cmd(as_json):
+    """List virtual boards (running, stopped and stale)."""
+    boards = vb.list_boards()
+    if as_json:
+        click.echo(json.dumps([b.as_dict() for b in boards]))
+        return
+    if not boards:
+        click.echo("no virtual boards")
+    for b in boards:
+        click.echo(f"{b.name:<16} {b.board:<16} {b.status:<8} {b.port or '-':<14} heap {b.heap}")
+
+
+@vboard.command("stop")
+@click.argument("name", required=False)
+@click.option("--all", "all_", is_flag=True, help="stop every running virtual board")
+def stop_cmd(name, all_):
+    """Stop virtual board NAME (its filesystem is kept)."""
+    if all_ == bool(name):
+        raise click.UsageError("give a NAME or --all")
+    stopped = vb.stop_all() if all_ else [vb.stop(name)]
+    for b in stopped:
+        click.echo(f"stopped {b.name}")
+
+
+@vboard.command("reset")
+@click.argument("name")
+def reset_cmd(name):
+    """Power-cycle virtual board NAME (the interpreter is killed, as by pulling the plug)."""
+    b = vb.power_cycle(name)
+    click.echo(f"{b.name} rebooted (boot {b.boots}) on {b.port}")
+
+
+@vboard.command("rm")
+@click.argument("name")
+def rm_cmd(name):
+    """Delete stopped virtual board NAME and its filesystem."""
+    vb.remove(name)
+    click.echo(f"removed {name}")
+
+
+@click.command("deploy")
+@click.option("--port", required=True, help="serial port of the board (or a virtual board's pty)")
+@click.option("--board", "board_name", default=None,
+              help="board definition: a name in boards/ or a TOML file "
+                   "(default: the board named by the config already on the device)")
+@click.option("--no-reset", is_flag=True, help="do not reset the board afterwards")
+@click.option("--json", "as_json", is_flag=True)
+def deploy_cmd(port, board_name, no_reset, as_json):
+    """Compile the firmware for the board and copy what changed."""
+    from rich.progress import Progress
+
+    from ..boards.board import get_board
+    from .target import connect
+
+    board = get_board(board_name) if board_name else None
+    with connect(port) as target:
+        if board is None:
+            name = board_of(target)
+            if not name:
+                raise UsageError(f"the board on {port} carries no board config",
+                                 "name it once: micromarket deploy --port PORT --board BOARD")
+            board = get_board(name)
+        files = build_app(board)
+        with Progress(transient=True, disable=as_json) as bar:
+            task = bar.add_task(f"deploying to {board.name}", total=len(files))
+            result = deploy(target, board, files, reset=not no_reset,
+                            progress=lambda n, total, p: bar.update(task, completed=n))
+    if as_json:
+        click.echo(json.dumps({"board": board.name, **result.__dict__}))
+    else:
+        removed = f", {len(result.removed)} removed" if result.removed else ""
+        click.echo(f"{board.name}: {len(result.changed)} changed, {len(result.unchanged)} unchanged{removed}")
+        for p in result.changed:
+            click.echo(f"  + {p}")
+
+
+@click.command("devices")
+@click.option("--all", "include_all", is_flag=True, help="also list serial ports without USB ids")
+@click.option("--json", "as_json", is_flag=True)
+def devices_cmd(include_all, as_json):
+    """List serial ports (ESP32 USB bridges first) and running virtual boards."""
+    devices = list_devices(include_all)
+    if as_json:
+        click.echo(json.dumps([d.as_dict() for d in devices]))
+        return
+    if not devices:
+        click.echo("no boards found — plug a board in (check the cable carries data), "
+                   "or start one: micromarket vboard start NAME")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for col in ("port", "usb", "device", ""):
+        table.add_column(col)
+    for d in devices:
+        usb = f"{d.vid:04x}:{d.pid:04x}" if d.vid is not None else ("virtual" if d.kind == "virtual" else "-")
+        mark = "ESP32" if d.esp else (d.board or "")
+        table.add_row(d.port, usb, d.description, mark)
+    Console().print(table)
+
+
+@click.command("flash")
+@click.option("--board", "board_name", required=True, help="board definition (see boards/)")
+@click.option("--port", default=None, help="serial port of the board (see `micromarket devices`)")
+@click.option("--firmware", "firmware_path", required=True, type=click.Path(path_type=Path),
+              help="MicroPython .bin for the board's chip")
+@click.option("--factory-image", "factory_out", default=None, type=click.Path(path_type=Path),
+              help="write one image (firmware + app filesystem) here; with --port, also flash it")
+@click.option("--no-deploy", is_flag=True, help="write the firmware only")
+@click.option("--json", "as_json", is_flag=True)
+def flash_cmd(board_name, port, firmware_path, factory_out, no_deploy, as_json):
+    """Write MicroPython and the app to a board, or build a factory image for a fleet."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from ..boards.board import get_board
+
+    board = get_board(board_name)
+    firmware = load_firmware(firmware_path, board)
+    if factory_out is None and port is None:
+        raise UsageError("no port given", "pass --port (see `micromarket devices`), or --factory-image OUT.bin")
+    out: dict = {"board": board.name, "chip": firmware.chip.name}
+    image = None
+    if factory_out is not None:
+        image = factory_image(firmware, board)
+        tmp = factory_out.with_name(factory_out.name + ".part")
+        tmp.write_bytes(image.data)
+        tmp.replace(factory_out)
+        out["factory_image"] = {"path": str(factory_out), "size": len(image.data),
+                                "flash_offset": image.flash_offset, "fs_offset": image.fs_offset,
+                                "fs_size": image.fs_size,
+                                "command": image.esptool_command(str(factory_out), firmware.chip.name)}
+        if not as_json:
+            click.echo(f"factory image {factory_out}: {len(image.data)} bytes; filesystem at "
+                       f"0x{image.fs_offset:x} ({image.fs_size // 1024} KiB)")
+            click.echo(f"  write it with: {out['factory_image']['command']}")
+    if port is not None:
+        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                      transient=True, disable=as_json) as bar:
+            task = bar.add_task(f"flashing {port}", total=None)
+
+            def progress(done, total):
+                bar.update(task, completed=done, total=total)
+
+            if image is not None:
+                result = flash_factory(port, board, image, progress)
+            else:
+                result = flash(port, board, firmware, deploy_app=not no_deploy, progress=progress)
+        out["flashed"] = result.as_dict()
+        if not as_json:
+            click.echo(f"flashed {result.size} bytes at 0x{result.offset:x} on {port} ({result.chip}), verified")
+            if result.deployed:
+                click.echo(f"deployed {len(result.deployed)} files")
+    if as_json:
+        click.echo(json.dumps(out))
+
+
+@click.command("monitor")
+@click.option("--port", required=True, help="serial port of the device (see `micromarket devices`)")
+@click.option("--baud", default=115200, show_default=True)
+@click.option("--duration", type=float, default=None, help="stop after this many seconds")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
+def monitor_cmd(port, baud, duration, as_json):
+    """Show a device's log with timestamps and its protocol messages decoded (Ctrl-C to stop)."""
+    def show(event):
+        click.echo(json.dumps(event, sort_keys=True) if as_json else format_event(event))
+
+    try:
+        watch(port, show, duration, baud)
+    except KeyboardInterrupt:
+        pass
+
+
+@click.command("bridge")
+@click.option("--port", required=True, help="serial port of the device (see `micromarket devices`)")
+@click.option("--broker", required=True, help="MQTT broker, mqtt://HOST:PORT")
+@click.option("--baud", default=115200, show_default=True)
+@click.option("--quiet", is_flag=True, help="do not print the device's log")
+def bridge_cmd(port, broker, baud, quiet):
+    """Relay a USB-attached device's framed messages to MQTT and back (Ctrl-C to stop)."""
+    def log(line):
+        if not quiet:
+            click.echo(f"{time.strftime('%H:%M:%S')} {line}")
+
+    bridge = Bridge(port, broker, on_log=log, baud=baud)
+    click.echo(f"bridging {port} <-> {broker}", err=True)
+    try:
+        stats = bridge.run()
+    except KeyboardInterrupt:
+        bridge.stop_event.set()
+        stats = bridge.stats
+    click.echo(f"relayed {stats.up} up, {stats.down} down; port opened {stats.opens} times", err=True)
+
+
+@click.command("selftest")
+@click.option("--vectors", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Wycheproof EdDSA verify vectors (default: the repository's)")
+@click.option("--port", default=None, help="a board's serial port (default: a virtual board)")
+def selftest_cmd(vectors: Path | None, port: str | None) -> None:
+    """Check a board's Ed25519 verify against Wycheproof vectors."""
+    from rich.progress import Progress
+
+    path = vectors or DEFAULT_VECTORS
+    total = len(load_vectors(path))
+    with Progress(transient=True) as bar:
+        task = bar.add_task("verifying", total=total)
+        outcomes = selftest(port, path, progress=lambda n: bar.advance(task, n))
+    for o in outcomes:
+        if not o.passed:
+            v = o.vector
+            click.echo(f"FAIL tcId {v.tc_id} ({v.comment or 'no comment'}): expected "
+                       f"{'valid' if v.valid else 'invalid'}, board said "
+                       f"{'valid' if o.verdict else 'invalid'}")
+    click.echo(summary(outcomes))
+    if any(not o.passed for o in outcomes):
+        raise click.exceptions.Exit(1)

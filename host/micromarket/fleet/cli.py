@@ -1,0 +1,231 @@
+"""Command line of the fleet package: `keys`, `provision` and `release` (parse, call, format)."""
+
+import json
+from pathlib import Path
+
+import click
+
+from .. import keys as hostkeys
+from ..errors import UsageError
+from ..paths import state_home
+from .release import files_from_dir, make_bundle, verify_bundle
+
+
+def default_registry() -> Path:
+    return state_home() / "market.db"
+
+
+def _read_psk(path: str | None) -> str:
+    if path is None:
+        return ""
+    try:
+        psk = Path(path).read_text().rstrip("\r\n")
+    except OSError as exc:
+        raise UsageError(f"cannot read the Wi-Fi key file {path}: {exc.strerror}", "give a readable file") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"the Wi-Fi key file {path} is not text", "write the passphrase as text") from exc
+    if not 8 <= len(psk) <= 63:
+        raise UsageError(f"the Wi-Fi key in {path} has {len(psk)} characters",
+                         "WPA2 passphrases have 8 to 63 characters")
+    return psk
+
+
+@click.command("provision")
+@click.option("--port", "ports", multiple=True, help="serial port of a board; repeat for a batch")
+@click.option("--board", required=True, help="board definition of every device in the batch")
+@click.option("--role", required=True, help="role in the market: plug, meter, pv, battery, ...")
+@click.option("--personality", required=True, help="bidding personality, e.g. deferrable, thermostatic, pv")
+@click.option("--market", required=True, help="market id")
+@click.option("--site", default="", help="site or address label stored in the credential")
+@click.option("--wifi-ssid", default="", help="Wi-Fi network (virtual boards need none)")
+@click.option("--wifi-psk-file", default=None, help="file holding the Wi-Fi passphrase")
+@click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="host key directory (default: $MICROMARKET_HOME/keys)")
+@click.option("--passphrase-file", default=None, help="passphrase of the registrar key")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="market database holding the registry (default: $MICROMARKET_HOME/market.db)")
+@click.option("--force", is_flag=True, help="re-provision devices that are provisioned already (new key)")
+@click.option("--label-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="save a QR label (PNG and SVG) per device here")
+@click.option("--broker", default=None,
+              help="MQTT broker URL the agent connects to (mqtt://HOST:PORT, or 'serial' for the bridge)")
+@click.option("--keepalive", type=int, default=None, help="MQTT keep-alive of the agent, s")
+@click.option("--clock-speed", type=float, default=None,
+              help="simulated time runs this much faster (virtual boards; same as the market's --speed)")
+@click.option("--clock-anchor", type=int, default=None,
+              help="Unix time where simulated time equals wall time (same as the market's --anchor)")
+@click.option("--reset", is_flag=True, help="reset each device afterwards, so that it starts trading")
+@click.option("--json", "as_json", is_flag=True)
+def provision_cmd(ports, board, role, personality, market, site, wifi_ssid, wifi_psk_file, keys_dir, passphrase_file,
+        registry, force, label_dir, broker, keepalive, clock_speed, clock_anchor, reset, as_json):
+    """Give devices their key and a registrar-signed enrollment, in parallel.
+
+    With --broker (and --clock-speed/--clock-anchor for virtual boards) the device also gets
+    config/agent.json: it trades after its next reset. Devices provisioned earlier keep their
+    key and take the new agent settings.
+    """
+    from ..boards.board import get_board
+    from .provision import STEPS, Plan, agent_settings, load_authority, provision_many
+
+    if not ports:
+        raise UsageError("no port given", "pass --port P (repeat it for a batch); see `micromarket devices`")
+    if wifi_psk_file and not wifi_ssid:
+        raise UsageError("--wifi-psk-file given without --wifi-ssid", "name the network with --wifi-ssid")
+    spec = get_board(board)
+    if wifi_ssid and wifi_psk_file is None and not spec.virtual:
+        raise UsageError("--wifi-ssid given without --wifi-psk-file", "put the passphrase in a file, owner-only")
+    plan = Plan(market=market, board=spec.name, role=role, personality=personality, wifi_ssid=wifi_ssid,
+                wifi_psk=_read_psk(wifi_psk_file), site=site, force=force, label_dir=label_dir,
+                agent=agent_settings(broker, keepalive, clock_speed, clock_anchor), reset=reset)
+    auth = load_authority(keys_dir or hostkeys.default_dir(), hostkeys.read_passphrase(passphrase_file),
+                          registry or default_registry())
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.fields[port]}"), BarColumn(), TextColumn("{task.description}"),
+                  console=console, transient=True, disable=as_json) as bar:
+        tasks = {p: bar.add_task("waiting", total=len(STEPS), port=p) for p in ports}
+
+        def progress(port, done, total, what):
+            bar.update(tasks[port], completed=done, description=what)
+
+        outcomes = provision_many(list(ports), plan, auth, progress)
+    if as_json:
+        click.echo(json.dumps({"market": market, "devices": [o.as_dict() for o in outcomes]}))
+    else:
+        _summary(outcomes)
+    failed = [o for o in outcomes if o.status in ("failed", "refused")]
+    if failed:
+        first = failed[0]
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        raise _BatchError(f"{first.port}: {first.error}{more}")
+
+
+class _BatchError(UsageError):
+    """Some devices of the batch were not provisioned (the message carries the first one's reason)."""
+
+
+def _summary(outcomes) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for col in ("port", "status", "party", "note"):
+        table.add_column(col)
+    for o in outcomes:
+        note = o.error or (", ".join(o.labels) if o.labels else "")
+        if o.status == "done":
+            note = "provisioned earlier; skipped"
+        if o.crypto and o.crypto != "viper":  # ed25519's fallback: native code did not fit
+            note = (note + "; " if note else "") + f"crypto core {o.crypto} (slow)"
+        table.add_row(o.port, o.status, o.party or "-", note)
+    Console().print(table)
+    ok = sum(o.status in ("provisioned", "done") for o in outcomes)
+    click.echo(f"{ok} of {len(outcomes)} devices provisioned")
+
+
+@click.group("release")
+def release_cmd():
+    """Sign app bundles with the release key, and verify them."""
+
+
+_keys_opt = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                         help="host key directory (default: $MICROMARKET_HOME/keys)")
+
+
+@release_cmd.command("sign")
+@click.option("--version", "version", required=True, help="the app's version, e.g. 1.4.0")
+@click.option("--board", "board_name", default=None, help="bundle the app as built for this board")
+@click.option("--dir", "directory", default=None, type=click.Path(path_type=Path),
+              help="bundle the files of this directory instead")
+@click.option("--market", default="*", help="market the bundle is for ('*': any)")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="bundle file to write")
+@_keys_opt
+@click.option("--passphrase-file", default=None, help="passphrase of the release key")
+@click.option("--json", "as_json", is_flag=True)
+def sign_cmd(version, board_name, directory, market, out, keys_dir, passphrase_file, as_json):
+    """Sign a bundle of the app (for a board) or of a directory."""
+    if (board_name is None) == (directory is None):
+        raise UsageError("give exactly one of --board and --dir", "--board B bundles the app built for B")
+    if board_name:
+        from ..boards.board import get_board
+        from ..device.deploy import build_app
+
+        files = build_app(get_board(board_name))
+    else:
+        files = files_from_dir(directory)
+    key = hostkeys.load_private(keys_dir or hostkeys.default_dir(), "release",
+                                hostkeys.read_passphrase(passphrase_file))
+    data = make_bundle(files, version, key, market)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    if as_json:
+        click.echo(json.dumps({"bundle": str(out), "version": version, "files": len(files), "size": len(data)}))
+    else:
+        click.echo(f"signed {out}: version {version}, {len(files)} files, {len(data)} bytes")
+
+
+@release_cmd.command("verify")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@_keys_opt
+@click.option("--public-key", default=None, help="release public key in hex (default: from --keys)")
+@click.option("--json", "as_json", is_flag=True)
+def verify_cmd(bundle, keys_dir, public_key, as_json):
+    """Check a bundle's signature and every file's hash."""
+    pub = public_key or hostkeys.public_hex(keys_dir or hostkeys.default_dir(), "release")
+    try:
+        pub_bytes = bytes.fromhex(pub)
+    except ValueError:
+        raise UsageError("--public-key is not hex", "give the 64 hex digits of `micromarket keys show`") from None
+    try:
+        data = bundle.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {bundle}: {exc.strerror}", "give the path of a bundle file") from exc
+    manifest, files = verify_bundle(data, pub_bytes)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "version": manifest.version, "market": manifest.market,
+                               "files": [[p, s, d.hex()] for p, s, d in manifest.files]}))
+    else:
+        click.echo(f"{bundle}: signature good, version {manifest.version}, {len(files)} files verified")
+
+
+@click.group("keys")
+def keys_cmd():
+    """Create and show the host keys (registrar, market, release)."""
+
+
+_dir_opt = click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, help="key directory (default: $MICROMARKET_HOME/keys)")
+
+
+@keys_cmd.command("init")
+@_dir_opt
+@click.option("--passphrase-file", default=None, help="encrypt the private keys with this passphrase")
+@click.option("--force", is_flag=True, help="replace existing keys (devices enrolled before must be re-enrolled)")
+@click.option("--json", "as_json", is_flag=True)
+def init_cmd(directory, passphrase_file, force, as_json):
+    """Create registrar, market and release keys that do not exist yet."""
+    directory = directory or hostkeys.default_dir()
+    pubs = hostkeys.init(directory, passphrase=hostkeys.read_passphrase(passphrase_file), force=force)
+    _show(directory, pubs, as_json)
+
+
+@keys_cmd.command("show")
+@_dir_opt
+@click.option("--json", "as_json", is_flag=True)
+def show_cmd(directory, as_json):
+    """Print the public keys."""
+    directory = directory or hostkeys.default_dir()
+    _show(directory, {role: hostkeys.public_hex(directory, role) for role in hostkeys.ROLES}, as_json)
+
+
+def _show(directory, pubs, as_json):
+    if as_json:
+        click.echo(json.dumps({"dir": str(directory), "public_keys": pubs}))
+    else:
+        click.echo(f"keys in {directory}")
+        for role, pub in pubs.items():
+            click.echo(f"  {role:<10} {pub}")
