@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from micromarket import protocol as P
-from micromarket import upy
+from micromarket.device import upy
 from micromarket.paths import FIRMWARE_DIR, ROOT
 from micromarket.protocol import codec, cose, vectors
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from micromarket import upy
+from micromarket.device import upy
 from micromarket.paths import FIRMWARE_DIR, ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
