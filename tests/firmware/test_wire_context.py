@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket import protocol as P
-from micromarket import upy
+from micromarket.device import upy
 from micromarket.paths import FIRMWARE_DIR
 
 pytestmark = pytest.mark.skipif(not (FIRMWARE_DIR / "lib" / "ed25519.py").exists(),

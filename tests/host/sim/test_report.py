@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 
 from micromarket import protocol as P
-from micromarket import report
+from micromarket.sim import report
 from micromarket.market import loadgen
 from micromarket.market import settlement as S
 from micromarket.market.clock import ManualClock
