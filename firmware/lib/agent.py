@@ -87,9 +87,10 @@ class Agent:
         try:
             if handler is not None:
                 handler(data)
-        except ValueError as exc:  # WireError and anything malformed under it
+        except Exception as exc:  # noqa: BLE001 - nothing on the broker may stop the link's
+            # reader (a MemoryError or any fault under a message): refused, and the next one
             self.stats["refused"] += 1
-            self.log("refused:", exc)
+            self.log("refused:", exc if isinstance(exc, ValueError) else repr(exc))
 
     async def _receive(self):
         while True:

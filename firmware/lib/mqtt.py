@@ -20,8 +20,10 @@
 # MQTT details: clean session, PINGREQ when nothing was sent for half the keep-alive, the
 # connection dropped when the broker is silent for 1.5 keep-alives, a last will, QoS 0 and 1 both
 # ways (incoming QoS 1 acknowledged), incoming packets larger than the receive buffer skipped
-# in small chunks without allocating them, at most max_queue received messages kept (the oldest dropped
-# first; `dropped` counts both).
+# in small chunks without allocating them and acknowledged all the same (unacknowledged, 20 of
+# them would fill the broker's in-flight window and nothing more would reach the device; one
+# whose topic does not fit the buffer ends the connection), at most max_queue received messages
+# kept (the oldest dropped first; `dropped` counts both).
 #
 # Heap: one class; the supervisor task also keeps the connection alive (no pinger task), waits
 # are polled every _POLL_MS (no asyncio Event or wait_for, whose modules and objects cost heap),
@@ -335,12 +337,21 @@ class MQTTLink:
                         raise MQTTError("oversized acknowledgement")
                     await self._fill(s, mv[:n])
                 else:  # too large, or nothing of ours (PINGRESP has no body): skip it
+                    pid = 0
                     if head == _PUBLISH:
                         self.dropped += 1
+                        pid = -1 if kind & 0x06 else 0
                     while n:
                         k = n if n < size else size
                         await self._fill(s, mv[:k])
                         n -= k
+                        if pid < 0:  # its packet id follows the topic, in the first chunk
+                            at = 2 + (rx[0] << 8 | rx[1])
+                            if at + 2 > k:
+                                raise MQTTError("oversized publish: topic beyond the buffer")
+                            pid = rx[at] << 8 | rx[at + 1]
+                    if pid:  # acknowledged, or the broker's in-flight window fills with them
+                        await self._send(bytes((_PUBACK, 2, pid >> 8, pid & 0xFF)))
                     continue
                 if head == 0x20:  # CONNACK: flags, return code
                     if n != 2:

@@ -382,7 +382,7 @@ def _uints(xs, n=None):
 
 def check_context(market_key, market_id, data):
     msg = check(market_key, market_id, data, "context",
-                ("interval", "start", "gate", "floor", "cap", "qmax"))
+                ("interval", "start", "gate", "floor", "cap", "qmax", "issued"))
     if msg.get("key") != market_key or not msg["interval"] or msg["floor"] > msg["cap"] or \
             msg["gate"] >= msg["interval"]:
         raise WireError("context: another market key, or inconsistent interval, gate or prices")

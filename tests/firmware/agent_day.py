@@ -18,7 +18,8 @@ def report(agent, s):
 async def main(n):
     a = await app.run(n, report, log=lambda *m: print("LOG", *m))
     st = a.stats
-    print("DONE", " ".join("%s=%d" % (k, st[k]) for k in sorted(st)), "balance=%s" % a.balance)
+    print("DONE", " ".join("%s=%d" % (k, st[k]) for k in sorted(st)), "balance=%s" % a.balance,
+          "connects=%d" % a.link.connects, "dropped=%d" % getattr(a.link, "dropped", 0))
 
 
 if sys.argv[2:] == ["cold"]:  # the board's own clock as an ESP32 has it at power-on
