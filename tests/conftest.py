@@ -37,6 +37,24 @@ def wycheproof() -> dict:
     return json.loads(path.read_text())
 
 
+I386 = SHARED / "tools" / "micropython-i386"
+
+
+@pytest.fixture(scope="session")
+def micropython_i386() -> str:
+    """The MicroPython unix port built for i386 (shared/tools): viper ints and objects of the
+    ESP32's 32-bit sizes. Skips where it is absent (a user's clone) or cannot run here."""
+    if not I386.exists():
+        pytest.skip(f"{I386} missing: the 32-bit runtime is in shared/, beside the repo")
+    try:
+        proc = subprocess.run([str(I386), "-c", "print(1)"], capture_output=True, timeout=30)
+    except OSError as exc:
+        pytest.skip(f"{I386} does not run here ({exc}): no 32-bit support in this kernel?")
+    if proc.returncode or proc.stdout.strip() != b"1":
+        pytest.skip(f"{I386} does not run here (exit {proc.returncode}): no 32-bit support?")
+    return str(I386)
+
+
 @pytest.fixture
 def mp():
     """Run MicroPython code on the unix port with firmware/lib on the path; returns stdout."""

@@ -13,10 +13,11 @@ from micromarket.paths import tool
 
 
 class DeviceProcess:
-    """``micropython SCRIPT ARGS`` with its output read line by line in the background."""
+    """``micropython SCRIPT ARGS`` with its output read line by line in the background
+    (``micropython``: another build of the unix port, e.g. the i386 one)."""
 
-    def __init__(self, script, *args, heap="110K", cwd=None, lib_dirs=None):
-        cmd = [tool("micropython"), "-X", f"heapsize={heap}", str(script), *map(str, args)]
+    def __init__(self, script, *args, heap="110K", cwd=None, lib_dirs=None, micropython=None):
+        cmd = [micropython or tool("micropython"), "-X", f"heapsize={heap}", str(script), *map(str, args)]
         self.proc = subprocess.Popen(cmd, env=upy.micropython_env(lib_dirs), cwd=cwd,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.lines = queue.Queue()

@@ -26,17 +26,7 @@ from devproc import DeviceProcess  # noqa: E402
 from scripted_market import ScriptedMarket  # noqa: E402
 
 LIB = FIRMWARE_DIR / "lib"
-RAISE = ('raise MemoryError("memory allocation failed, allocating %d bytes '
-         '(simulated: no executable RAM for %s)")\n')
-
-
-def no_room_for(tmp_path, modules):
-    """A folder that, put first on the path, makes importing ``modules`` fail as on a full IRAM."""
-    d = tmp_path / "no_iram"
-    d.mkdir(parents=True, exist_ok=True)
-    for name, size in modules.items():
-        (d / f"{name}.py").write_text(RAISE % (size, name))
-    return d
+no_room_for = crypto_support.no_room_for
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +77,7 @@ def _agree(batch, answers):
 
 
 def _answers(batch, dirs):
-    out = upy.run_file(crypto_support.RUNNER, lib_dirs=[*dirs, LIB],
-                       input=ed25519_cases.to_lines(batch).encode(), timeout=600)
-    return out.splitlines()
+    return crypto_support.run_on_unix_port(batch, dirs[-1], before=dirs[:-1])
 
 
 def test_fallback_signs_rfc8032_exactly(mpy_dir, tmp_path):

@@ -22,11 +22,28 @@ def compile_crypto(out_dir: Path, arch: str = "x64") -> Path:
     return out_dir
 
 
-def run_on_unix_port(batch: list[dict], mpy_dir: Path) -> list[str]:
-    """Answers of the firmware on the MicroPython unix port (110 KB heap, compiled modules)."""
-    out = upy.run_file(RUNNER, lib_dirs=[mpy_dir, FIRMWARE_DIR / "lib"],
-                       input=ed25519_cases.to_lines(batch).encode(), timeout=300)
+def run_on_unix_port(batch: list[dict], mpy_dir: Path, micropython: str | None = None,
+                     before: tuple = ()) -> list[str]:
+    """Answers of the firmware on the MicroPython unix port (110 KB heap, compiled modules);
+    ``micropython``: another build of it (i386), ``before``: folders put ahead of the core."""
+    out = upy.run_file(RUNNER, lib_dirs=[*before, mpy_dir, FIRMWARE_DIR / "lib"],
+                       input=ed25519_cases.to_lines(batch).encode(), timeout=600,
+                       micropython=micropython)
     return out.splitlines()
+
+
+_RAISE = ('raise MemoryError("memory allocation failed, allocating %d bytes '
+          '(simulated: no executable RAM for %s)")\n')
+
+
+def no_room_for(tmp_path: Path, modules: dict[str, int]) -> Path:
+    """A folder that, put first on the path, makes importing each of ``modules`` (name: size)
+    fail as a full IRAM makes it fail on an ESP32: MemoryError at import (said to be simulated)."""
+    d = tmp_path / "no_iram"
+    d.mkdir(parents=True, exist_ok=True)
+    for name, size in modules.items():
+        (d / f"{name}.py").write_text(_RAISE % (size, name))
+    return d
 
 
 def run_on_viper32(batch: list[dict], ed) -> list[str]:

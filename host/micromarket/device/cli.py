@@ -26,10 +26,13 @@ def vboard():
 @click.option("--board", default="virtual-plug", show_default=True, help="a virtual board definition")
 @click.option("--heap", type=int, default=None, help="heap in bytes (default: the board's figure)")
 @click.option("--blank", is_flag=True, help="a new board gets no app (to test `micromarket deploy`)")
+@click.option("--runtime", default=None, metavar="PATH",
+              help="the MicroPython unix port binary to run (default: $MICROMARKET_MICROPYTHON, "
+                   "else the venv's); the app is compiled for its architecture")
 @click.option("--json", "as_json", is_flag=True)
-def start_cmd(name, board, heap, blank, as_json):
+def start_cmd(name, board, heap, blank, runtime, as_json):
     """Start virtual board NAME and print its port."""
-    b = vb.start(name, board=board, heap=heap, app=not blank)
+    b = vb.start(name, board=board, heap=heap, app=not blank, runtime=runtime)
     click.echo(json.dumps(b.as_dict()) if as_json else b.port)
 
 

@@ -19,6 +19,9 @@ from pathlib import Path
 from ..errors import DeviceError, UsageError
 from ..paths import state_home, tool
 
+# Another MicroPython unix port to run new virtual boards on (e.g. one built for i386, whose
+# objects and viper ints have the ESP32's 32-bit sizes), when start() is given none.
+RUNTIME_ENV = "MICROMARKET_MICROPYTHON"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -106,14 +109,18 @@ def _clear_stale(vb: VBoard) -> None:
 
 
 def start(name: str, board: str = "virtual-plug", heap: int | None = None, app: bool = True,
-          timeout: float = 10.0) -> VBoard:
+          timeout: float = 10.0, runtime: str | None = None) -> VBoard:
     """Start a virtual board and return it with its port path.
 
     A new board's filesystem gets the app and the board's config (as a flashed board would have);
     ``app=False`` leaves it blank (only MicroPython), for testing ``deploy``. A board that
-    already exists keeps its filesystem.
+    already exists keeps its filesystem. ``runtime`` (default: $MICROMARKET_MICROPYTHON, else
+    the venv's micropython) is the interpreter binary; the app is compiled for its architecture.
     """
-    from ..boards.board import get_board  # the board table (also validates the name)
+    from dataclasses import replace
+
+    from ..boards.board import CHIPS, get_board  # the board table (also validates the name)
+    from .upy import has_raw_repl, native_arch
 
     _check_name(name)
     spec = get_board(board)
@@ -130,16 +137,28 @@ def start(name: str, board: str = "virtual-plug", heap: int | None = None, app: 
     if existing and existing.board != board:
         raise UsageError(f"virtual board {name!r} exists as a {existing.board}",
                          f"use --board {existing.board}, or remove it: micromarket vboard rm {name}")
+    micropython = os.path.abspath(runtime or os.environ.get(RUNTIME_ENV) or tool("micropython"))
+    arch = native_arch(micropython)
+    if arch not in CHIPS[spec.chip].arch:
+        raise UsageError(f"{micropython} runs {arch} code, which a {board} cannot",
+                         "give a MicroPython unix port for x64 or i386")
+    if not has_raw_repl(micropython):
+        raise UsageError(f"{micropython} has no raw REPL, which virtual boards are driven through",
+                         "build it with MicroPython's readline (MICROPY_USE_READLINE=1)")
+    built = json.loads((home / "config.json").read_text()).get("arch", spec.arch) if existing else arch
+    if built != arch:
+        raise UsageError(f"virtual board {name!r} holds an app compiled for {built}, not {arch}",
+                         f"start it on a {built} MicroPython, or remove it: micromarket vboard rm {name}")
     fs = home / "fs"
     fresh = not fs.exists()
     fs.mkdir(parents=True, exist_ok=True)
     cfg = {"name": name, "board": board, "fs": str(fs), "heap": heap or spec.heap_bytes,
-           "micropython": tool("micropython")}
+           "micropython": micropython, "arch": arch}
     (home / "config.json").write_text(json.dumps(cfg, indent=1))
     if fresh and app:
         from .deploy import build_app
 
-        for rel, data in build_app(spec).items():
+        for rel, data in build_app(replace(spec, arch=arch)).items():
             dest = fs / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)

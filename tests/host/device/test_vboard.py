@@ -129,3 +129,44 @@ def test_bad_input_one_clear_line(cli, args, words):
 def test_start_twice_is_refused(cli, board):
     r = cli("vboard", "start", board.name)
     assert r.returncode == 1 and "already running" in r.stderr
+
+
+def test_a_board_runs_on_the_runtime_it_is_given(tmp_path, monkeypatch):
+    """vboard.start(runtime=PATH) and $MICROMARKET_MICROPYTHON: the board's interpreter is that
+    binary, its app compiled for that binary's architecture, read from the binary itself."""
+    import json
+
+    from micromarket.errors import UsageError
+    from micromarket.device.target import connect
+
+    other = tmp_path / "bin" / "micropython-other"
+    other.parent.mkdir()
+    other.symlink_to(tool("micropython"))
+    name = f"rt{os.getpid()}"
+    monkeypatch.setenv(vboard.RUNTIME_ENV, str(other))
+    vb = vboard.start(name, board="virtual-plug")
+    try:
+        cfg = json.loads((vboard.boards_home() / name / "config.json").read_text())
+        assert cfg["micropython"] == str(other) and cfg["arch"] == "x64"
+        with open(f"/proc/{vb.child_pid}/cmdline", "rb") as f:
+            assert str(other).encode() in f.read().split(b"\0")
+        with connect(vb.port) as t:
+            assert "viper" in t.exec("import ed25519; print(ed25519.VARIANT)")
+        vboard.stop(name)
+        # a binary that is no MicroPython is refused, naming it, before the board is touched
+        with pytest.raises(UsageError, match="/bin/true is not a MicroPython unix port"):
+            vboard.start(name, board="virtual-plug", runtime="/bin/true")
+    finally:
+        try:
+            vboard.stop(name)
+        except DeviceError:
+            pass
+        vboard.remove(name)
+
+
+def test_a_runtime_without_raw_repl_is_refused(micropython_i386):
+    from micromarket.errors import UsageError
+
+    with pytest.raises(UsageError, match="has no raw REPL"):
+        vboard.start(f"nr{os.getpid()}", board="virtual-plug", runtime=micropython_i386)
+    assert not (vboard.boards_home() / f"nr{os.getpid()}" / "config.json").exists()
