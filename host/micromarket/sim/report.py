@@ -19,6 +19,9 @@ Two views of the energy stand side by side:
 
 Money: every party's amounts of the day, the grid account (market/settlement.py: booked opposite
 every settlement, so parties + grid sum to 0 per interval; ``closing_error`` says whether they do)
+beside what the street's metered net exchange with the grid is worth at the tariffs (``physical``;
+the difference, ``spread``, comes from deviations that offset each other inside the street but
+are each settled with the grid at retail or feed-in)
 and, per party, what it would have been credited with no market at all: everything it consumed
 bought at the interval's retail price, everything it produced sold at its feed-in price, both
 from the time-of-use tariff of the market's signed context for that interval.
@@ -324,8 +327,15 @@ def collect(db: Path, first: int | None = None, last: int | None = None,
             "interval BETWEEN ? AND ? AND kind != 'parent'", (lo, hi)).fetchone()
         parent_side = conn.execute("SELECT coalesce(sum(amount), 0) FROM grid WHERE interval "
                                    "BETWEEN ? AND ? AND kind = 'parent'", (lo, hi)).fetchone()[0]
+        # what the street's metered net exchange with the grid is worth at the tariffs
+        physical = 0
+        for iv in intervals.values():
+            floor, cap = tariff(iv.start)
+            physical += settlement.value(iv.physical_in, cap) - settlement.value(iv.physical_out,
+                                                                                 floor)
         grid = {"balance": balance + parent_side, "deviation": deviation,
-                "cleared": balance - deviation, "parent": parent_side}
+                "cleared": balance - deviation, "parent": parent_side, "physical": physical,
+                "spread": balance + parent_side - physical}
         track = {}
         for party, rows in amounts.items():
             run, out = 0, []
@@ -383,7 +393,10 @@ def summary_lines(day: Day) -> list[str]:
         f"alone: {_cr(t['no_market_amount'])}, so the market saved them {_cr(saved)}); the grid "
         f"account {_cr(g['balance'])} (cleared energy {_cr(g['cleared'])}, deviations "
         f"{_cr(g['deviation'])}" + (f", parent market {_cr(g['parent'])}" if g["parent"] else "")
-        + f"); books close to {t['closing_error']} ucr. Community Credit "
+        + f"). The street's metered net exchange with the grid is worth {_cr(g['physical'])} at "
+        f"the tariffs; the other {_cr(g['spread'])} is the spread on deviations that met inside "
+        f"the street, each booked against the grid. Books close to {t['closing_error']} ucr. "
+        "Community Credit "
         f"{day.community_credit / 1e6:.4f} credits.",
         f"Warm-up before the day (not above): {w.get('intervals', 0)} intervals, "
         f"{w.get('deliveries', 0)} deliveries, parties credited "

@@ -101,6 +101,10 @@ def test_report_tells_the_day_from_the_meters(tmp_path):
     assert tot["produced_wh"] == sum(g[3] for g in in_day if g[2] == "sell")
     assert tot["physical_local_share"] == tot["matched_wh"] / tot["consumed_wh"]
     assert day.grid["balance"] == -sum(g[4] for g in in_day)
+    assert day.grid["physical"] == sum(
+        S.value(iv.physical_in, market.cfg.prices(iv.start)[1])
+        - S.value(iv.physical_out, market.cfg.prices(iv.start)[0]) for iv in day.intervals)
+    assert day.grid["spread"] == day.grid["balance"] - day.grid["physical"]
     for p in parties:
         mine = [g for g in in_day if g[1] == p.party]
         assert by[p.party].amount == sum(g[4] for g in mine)
@@ -123,6 +127,6 @@ def test_report_tells_the_day_from_the_meters(tmp_path):
     report.print_day(day, Console(file=out, width=200))
     text = " ".join(out.getvalue().split())
     assert f"{tot['matched_wh']} Wh of it matched in the street" in text
-    assert "books close to 0 ucr" in text and "Warm-up before the day" in text
+    assert "Books close to 0 ucr" in text and "Warm-up before the day" in text
     page = report.write_html(day, tmp_path / "html").read_text()
     assert "physical local share" in page and "Average prices per kind" in page
