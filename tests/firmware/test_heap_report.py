@@ -24,3 +24,17 @@ def test_agent_boot_loads_only_what_it_trades_with():
     assert dict(report["rows"])["pers_battery"] > 0  # measured in the stack, not pre-imported
     # room to trade: the day test (test_agent_day.py) runs at this heap with about 20 KB free
     assert booted["free"] >= 24 * 1024
+
+
+def test_both_word_sizes_side_by_side(micropython_i386):
+    """The same stack on the i386 port (ESP32 object sizes): smaller everywhere, more room left
+    at the board's heap, the same modules loaded; the table puts the two side by side."""
+    report = heap_report.run(runtime=micropython_i386)
+    small = report["i386"]
+    print("\n" + heap_report.table(report) + "\n" + "\n".join(heap_report.boot_lines(report)))
+    assert [m for m, _ in small["rows"]] == [m for m, _ in report["rows"]]
+    assert 0 < small["total"] < report["total"]
+    assert small["boot"]["modules"] == report["boot"]["modules"]
+    assert small["boot"]["free"] > report["boot"]["free"] >= 24 * 1024
+    head = heap_report.table(report).splitlines()[0].split()
+    assert head == ["module", "64-bit", "32-bit"]

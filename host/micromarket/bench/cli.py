@@ -5,6 +5,7 @@ import json
 
 import click
 
+from ..errors import UsageError
 from ..lazy import LazyGroup
 
 BENCHES = {
@@ -94,16 +95,24 @@ def fleet_cmd(devices, hours, speed, broker, as_json):
 @click.argument("modules", nargs=-1)
 @click.option("--opt", default="-O1", show_default=True, help="mpy-cross optimisation level")
 @click.option("--heap", "heap_size", default="400K", show_default=True, help="heap of the import probe")
+@click.option("--runtime", default=None, metavar="i386|PATH",
+              help="also measure on a 32-bit MicroPython (the unix port built for i386) and "
+                   "report both word sizes side by side")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def heap_cmd(modules, opt, heap_size, as_json):
+def heap_cmd(modules, opt, heap_size, runtime, as_json):
     """Heap each firmware import costs on the unix port, and free heap after the agent boots."""
+    from ..device.upy import native_arch
     from . import heap
 
-    report = heap.run(modules or heap.AGENT_STACK, opt, heap_size)
+    if runtime:
+        runtime = heap.find_runtime(runtime)
+        if native_arch(runtime) != "x86":
+            raise UsageError(f"{runtime} is not a 32-bit (i386) MicroPython",
+                             "give the unix port built for i386")
+    report = heap.run(modules or heap.AGENT_STACK, opt, heap_size, runtime)
     if as_json:
         click.echo(json.dumps(report))
         return
-    b = report["boot"]
     click.echo(heap.table(report))
-    click.echo(f"agent booted on {b['board']} at {b['heap']}: {b['boot'] / 1024:.1f}K in use, "
-               f"{b['free'] / 1024:.1f}K free")
+    for line in heap.boot_lines(report):
+        click.echo(line)
