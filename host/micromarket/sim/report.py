@@ -45,7 +45,7 @@ from ..market.store import get_meta, open_db
 @dataclass
 class Interval:
     start: int
-    price: int
+    price: int | None   # None: the interval failed to clear (it traded nothing)
     local: int          # Wh the auction matched between neighbours
     imported: int       # Wh the auction cleared from the grid (at the cap)
     exported: int       # Wh the auction cleared to the grid (at the floor)
@@ -167,7 +167,7 @@ class Day:
                 "closing_error": sum(abs(i.closing) for i in iv),
                 "no_market_amount": sum(p.no_market for p in self.parties),
                 "community_credit": self.community_credit,
-                "mean_price": (sum(i.price for i in iv) // len(iv)) if iv else 0}
+                "mean_price": _mean([i.price for i in iv if i.price is not None])}
 
     def prices(self) -> dict:
         """Per kind of party: average ucr/kWh paid for what it consumed and got for what it
@@ -196,6 +196,10 @@ class Day:
                                "physical_share": round(i.physical_share, 4)}
                               for i in self.intervals],
                 "parties": [p.to_dict() for p in self.parties], "counters": self.counters}
+
+
+def _mean(values: list[int]) -> int:
+    return sum(values) // len(values) if values else 0
 
 
 def _curve_total(blob: bytes) -> tuple[int, int]:
@@ -249,7 +253,8 @@ def collect(db: Path, first: int | None = None, last: int | None = None,
         lo = first if first is not None else -1
         hi = last if last is not None else 2**62
         intervals = {r[0]: Interval(*r) for r in conn.execute(
-            "SELECT interval, price, local, grid_sell, grid_buy, tenders, community FROM intervals "
+            "SELECT interval, price, coalesce(local, 0), coalesce(grid_sell, 0), "
+            "coalesce(grid_buy, 0), coalesce(tenders, 0), coalesce(community, 0) FROM intervals "
             "WHERE interval BETWEEN ? AND ? ORDER BY interval", (lo, hi))}
         for s, side, blob in conn.execute("SELECT interval, side, curve FROM tenders WHERE "
                                           "interval BETWEEN ? AND ?", (lo, hi)):
@@ -419,7 +424,7 @@ def print_day(day: Day, console=None, every: int = 1) -> None:
     for i, iv in enumerate(day.intervals):
         if i % every and i != len(day.intervals) - 1:
             continue
-        t.add_row(_hhmm(iv.start), f"{iv.price / 10000:.2f}", str(iv.produced), str(iv.consumed),
+        t.add_row(_hhmm(iv.start), _ct(iv.price), str(iv.produced), str(iv.consumed),
                   str(iv.matched), str(iv.physical_in), str(iv.physical_out), str(iv.local),
                   str(iv.imported), str(iv.exported), str(iv.dev_imported), str(iv.dev_exported),
                   str(iv.deliveries))
@@ -467,7 +472,8 @@ def _plots(day: Day, out: Path) -> list[tuple[str, str]]:
         files.append((name, title))
 
     fig, ax = plt.subplots(figsize=(9, 3.2))
-    ax.step(hours, [i.price / 10000 for i in iv], where="post", label="clearing price")
+    ax.step(hours, [float("nan") if i.price is None else i.price / 10000 for i in iv],
+            where="post", label="clearing price")
     ax.set_xlabel("hour of the day (UTC)")
     ax.set_ylabel("ct/kWh")
     ax.set_title("local clearing price (between feed-in and retail)")
@@ -522,7 +528,7 @@ def write_html(day: Day, out_dir: Path) -> Path:
     plots = _plots(day, out)
     e = html.escape
     rows = "".join(
-        f"<tr><td>{_hhmm(i.start)}</td><td>{i.price / 10000:.2f}</td><td>{i.produced}</td>"
+        f"<tr><td>{_hhmm(i.start)}</td><td>{_ct(i.price)}</td><td>{i.produced}</td>"
         f"<td>{i.consumed}</td><td>{i.matched}</td><td>{i.physical_in}</td>"
         f"<td>{i.physical_out}</td><td>{i.local}</td><td>{i.imported}</td><td>{i.exported}</td>"
         f"<td>{i.dev_imported}</td><td>{i.dev_exported}</td><td>{i.tenders}</td>"

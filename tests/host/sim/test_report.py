@@ -130,3 +130,11 @@ def test_report_tells_the_day_from_the_meters(tmp_path):
     assert "Books close to 0 ucr" in text and "Warm-up before the day" in text
     page = report.write_html(day, tmp_path / "html").read_text()
     assert "physical local share" in page and "Average prices per kind" in page
+    # an interval that failed to clear (it traded nothing) is shown without a price
+    conn = open_db(db)
+    conn.execute("INSERT INTO intervals (interval, state) VALUES (?, 'failed')", (day_end + 900,))
+    conn.close()
+    later = report.collect(db, day_start, day_end + 900)
+    assert [i.price is None for i in later.intervals] == [False] * 4 + [True]
+    assert later.totals()["mean_price"] == tot["mean_price"]
+    report.print_day(later, Console(file=io.StringIO(), width=200))
