@@ -23,6 +23,7 @@ COMMANDS = {
     "monitor": "micromarket.device.cli:monitor_cmd",
     "sim": "micromarket.sim.cli:sim_cmd",
     "selftest": "micromarket.device.cli:selftest_cmd",
+    "doctor": "micromarket.device.cli:doctor_cmd",
     "bench": "micromarket.bench.cli:cli",
     "demo": "micromarket.sim.cli:demo_cmd",
 }

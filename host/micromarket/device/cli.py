@@ -1,4 +1,5 @@
-"""Command line of the device package: vboard, devices, deploy, flash, monitor, bridge, selftest."""
+"""Command line of the device package: vboard, devices, deploy, flash, monitor, bridge, selftest,
+doctor."""
 
 import json
 import time
@@ -254,3 +255,20 @@ def selftest_cmd(vectors: Path | None, port: str | None) -> None:
     click.echo(summary(outcomes))
     if any(not o.passed for o in outcomes):
         raise click.exceptions.Exit(1)
+
+
+@click.command("doctor")
+@click.option("--port", required=True, help="the board's serial port (or a virtual board's)")
+@click.option("--load-w", type=click.IntRange(min=1), default=None,
+              help="the known load plugged into the board, in W, to check the meter against")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="where the JSON and the summary go")
+@click.option("--json", "as_json", is_flag=True, help="print the JSON instead of the summary")
+def doctor_cmd(port: str, load_w: int | None, out_dir: Path, as_json: bool) -> None:
+    """Bring-up report of a board: chip, flash, heap, IRAM, crypto core, meter, relay, clock."""
+    from .doctor import probe, summary, write
+
+    report = probe(port, load_w or 0)
+    js, txt = write(report, out_dir)
+    click.echo(json.dumps(report) if as_json else summary(report))
+    click.echo(f"written: {js} and {txt}", err=True)
