@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -77,12 +78,14 @@ def _state_home(tmp_path_factory):
 class Mosquitto:
     """A real Mosquitto on loopback that a test can stop and start again on the same port."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, conf: Path | None = None, port: int | None = None):
+        """A broker with anonymous access on a free port, or with ``conf`` listening on ``port``."""
         self.binary = mosquitto_binary()
-        self.port = free_port()
-        self.conf = workdir / "mosquitto.conf"
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                             "persistence false\n")
+        self.port = port or free_port()
+        self.conf = conf or workdir / "mosquitto.conf"
+        if conf is None:
+            self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+                                 "persistence false\n")
         self.workdir = workdir
         self.proc = None
         self.starts = 0
@@ -126,6 +129,16 @@ class Mosquitto:
         self.stop()
         self.start()
 
+    def reload(self):
+        """SIGHUP: Mosquitto reads its password and ACL files again, its clients stay connected."""
+        mark = self.log.read_text().count("Reloading config")
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while self.log.read_text().count("Reloading config") == mark:
+            if time.monotonic() > deadline:
+                raise RuntimeError("mosquitto did not reload")
+            time.sleep(0.05)
+
 
 @pytest.fixture(scope="session")
 def mosquitto(tmp_path_factory, request):
@@ -145,3 +158,54 @@ def fresh_mosquitto(tmp_path):
     broker = Mosquitto(tmp_path).start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture
+def start_mosquitto(tmp_path):
+    """Start Mosquitto with a given configuration: ``start_mosquitto(conf, port)``; stopped after the test."""
+    if mosquitto_binary() is None:
+        pytest.skip("mosquitto is not installed (make setup installs it as root)")
+    started = []
+
+    def start(conf: Path, port: int) -> Mosquitto:
+        broker = Mosquitto(tmp_path, conf=conf, port=port).start()
+        started.append(broker)
+        return broker
+
+    yield start
+    for broker in started:
+        broker.stop()
+
+
+@pytest.fixture
+def secure_street(tmp_path, start_mosquitto):
+    """Keys with the neighbourhood CA, a registry of two parties of market 'elm', and Mosquitto
+    running the configuration `micromarket broker config` wrote for them."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from micromarket import keys
+    from micromarket.fleet import ca
+    from micromarket.fleet.broker import write_config
+    from micromarket.market import registry
+    from micromarket.market.store import open_db
+
+    def add_party(conn):
+        raw = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                     serialization.PublicFormat.Raw)
+        return registry.add_party(conn, raw, "elm").party
+
+    kdir = tmp_path / "keys"
+    keys.init(kdir)
+    ca.init(kdir)
+    db = tmp_path / "market.db"
+    conn = open_db(db)
+    parties = [add_party(conn) for _ in range(2)]
+    conn.close()
+    port = free_port()
+    out = tmp_path / "broker"
+    cfg = write_config(kdir, db, out, hosts=["localhost", "127.0.0.1"], listen=("127.0.0.1", port))
+    broker = start_mosquitto(cfg.conf, port)
+    secret = ca.secret(kdir)
+    return {"kdir": kdir, "db": db, "out": out, "port": port, "broker": broker, "parties": parties,
+            "pw": lambda u: ca.password(secret, u), "cfg": cfg,
+            "ca": out / "ca.pem", "add_party": add_party}

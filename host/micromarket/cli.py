@@ -17,6 +17,7 @@ COMMANDS = {
     "provision": "micromarket.fleet.cli:provision_cmd",
     "keys": "micromarket.fleet.cli:keys_cmd",
     "release": "micromarket.fleet.cli:release_cmd",
+    "broker": "micromarket.fleet.cli:broker_cmd",
     "market": "micromarket.market.cli:market",
     "ledger": "micromarket.market.cli:ledger",
     "bridge": "micromarket.device.cli:bridge_cmd",

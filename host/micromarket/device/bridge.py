@@ -9,12 +9,11 @@ subscriptions, so a replugged device carries on.
 
 import threading
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
-
 import cbor2
 import serial
 
-from ..errors import DeviceError, UsageError
+from ..errors import DeviceError
+from ..protocol.broker import BrokerAccess, diagnose, parse, refusal_hint
 from . import serialframe as SF
 
 
@@ -27,13 +26,6 @@ class BridgeStats:
     subscriptions: set = field(default_factory=set)
 
 
-def parse_broker(url: str) -> tuple[str, int]:
-    u = urlparse(url if "://" in url else f"mqtt://{url}")
-    if u.scheme not in ("mqtt", "tcp") or not u.hostname:
-        raise UsageError(f"bad broker URL {url!r}", "use mqtt://HOST:PORT")
-    return u.hostname, u.port or 1883
-
-
 def open_port(port: str, baud: int = 115200) -> serial.Serial:
     try:
         return serial.Serial(port, baud, timeout=0.1, exclusive=True)
@@ -44,10 +36,11 @@ def open_port(port: str, baud: int = 115200) -> serial.Serial:
 
 
 class Bridge:
-    def __init__(self, port: str, broker: str, on_log=None, baud: int = 115200,
+    def __init__(self, port: str, broker: "str | BrokerAccess", on_log=None, baud: int = 115200,
                  backoff: tuple[float, float] = (0.1, 5.0)):
         self.port, self.baud, self.backoff = port, baud, backoff
-        self.host, self.mqtt_port = parse_broker(broker)
+        self.access = broker if isinstance(broker, BrokerAccess) else parse(broker)
+        self.host, self.mqtt_port = self.access.host, self.access.port
         self.on_log = on_log or (lambda line: None)
         self.stats = BridgeStats()
         self.stop_event = threading.Event()
@@ -63,8 +56,17 @@ class Bridge:
 
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"mm-bridge-{id(self):x}")
         client.reconnect_delay_set(0.2, 5)
+        self.access.apply(client)
+        answered = threading.Event()
+        refused = []
 
         def on_connect(c, userdata, flags, reason, props):
+            if reason.is_failure:
+                refused.append(str(reason))
+                self.on_log(f"the broker refused the bridge: {reason}")
+                answered.set()
+                return
+            answered.set()
             for topic_filter in sorted(self.stats.subscriptions):
                 c.subscribe(topic_filter, qos=1)
 
@@ -76,9 +78,15 @@ class Bridge:
         try:
             client.connect(self.host, self.mqtt_port, keepalive=30)
         except OSError as exc:
-            raise DeviceError(f"cannot reach the broker at {self.host}:{self.mqtt_port} ({exc.strerror or exc})",
-                              "start the broker (or `micromarket market serve`) and check --broker") from exc
+            raise DeviceError(f"cannot connect to the broker at {self.access.url}: {diagnose(self.access)[1]}",
+                              "start the broker (or `micromarket market serve`); check --broker and "
+                              "--ca-file") from exc
         client.loop_start()
+        answered.wait(10)
+        if refused:
+            client.loop_stop()
+            raise DeviceError(f"the broker at {self.access.url} refused the bridge ({refused[0]})",
+                              refusal_hint(refused[0]))
         return client
 
     # ---- serial side

@@ -214,16 +214,21 @@ def monitor_cmd(port, baud, duration, as_json):
 
 @click.command("bridge")
 @click.option("--port", required=True, help="serial port of the device (see `micromarket devices`)")
-@click.option("--broker", required=True, help="MQTT broker, mqtt://HOST:PORT")
+@click.option("--broker", required=True, help="MQTT broker, mqtt://HOST:PORT or mqtts://HOST:PORT")
+@click.option("--ca-file", default=None, help="CA the mqtts:// broker's certificate must chain to")
+@click.option("--username", default=None, help="broker username: the device's party id")
+@click.option("--password-file", default=None, help="file holding the device's broker password")
 @click.option("--baud", default=115200, show_default=True)
 @click.option("--quiet", is_flag=True, help="do not print the device's log")
-def bridge_cmd(port, broker, baud, quiet):
+def bridge_cmd(port, broker, ca_file, username, password_file, baud, quiet):
     """Relay a USB-attached device's framed messages to MQTT and back (Ctrl-C to stop)."""
+    from ..protocol.broker import parse
+
     def log(line):
         if not quiet:
             click.echo(f"{time.strftime('%H:%M:%S')} {line}")
 
-    bridge = Bridge(port, broker, on_log=log, baud=baud)
+    bridge = Bridge(port, parse(broker, ca_file, username, password_file), on_log=log, baud=baud)
     click.echo(f"bridging {port} <-> {broker}", err=True)
     try:
         stats = bridge.run()

@@ -1,4 +1,4 @@
-"""Command line of the fleet package: `keys`, `provision` and `release` (parse, call, format)."""
+"""Command line of the fleet package: `keys`, `provision`, `release` and `broker` (parse, call, format)."""
 
 import json
 from pathlib import Path
@@ -208,8 +208,11 @@ _dir_opt = click.option("--dir", "directory", type=click.Path(file_okay=False, p
 @click.option("--json", "as_json", is_flag=True)
 def init_cmd(directory, passphrase_file, force, as_json):
     """Create registrar, market and release keys that do not exist yet."""
+    from . import ca
+
     directory = directory or hostkeys.default_dir()
     pubs = hostkeys.init(directory, passphrase=hostkeys.read_passphrase(passphrase_file), force=force)
+    ca.init(directory, force=force)
     _show(directory, pubs, as_json)
 
 
@@ -223,9 +226,61 @@ def show_cmd(directory, as_json):
 
 
 def _show(directory, pubs, as_json):
+    from . import ca
+
+    tls = ca.fingerprint(ca.load_cert(directory)) if (Path(directory) / ca.CA_CERT).exists() else None
     if as_json:
-        click.echo(json.dumps({"dir": str(directory), "public_keys": pubs}))
+        click.echo(json.dumps({"dir": str(directory), "public_keys": pubs, "ca_sha256": tls}))
     else:
         click.echo(f"keys in {directory}")
         for role, pub in pubs.items():
             click.echo(f"  {role:<10} {pub}")
+        if tls:
+            click.echo(f"  {'CA':<10} {tls} (SHA-256 of {ca.CA_CERT})")
+
+
+def _listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536 or not host:
+        raise UsageError(f"--listen {value!r} is not HOST:PORT", "e.g. --listen 0.0.0.0:8883")
+    return host.strip("[]"), int(port)
+
+
+@click.group("broker")
+def broker_cmd():
+    """Write the Mosquitto configuration of the neighbourhood (TLS, passwords, ACLs)."""
+
+
+@broker_cmd.command("config")
+@_keys_opt
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="market database holding the registry (default: $MICROMARKET_HOME/market.db)")
+@click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="directory for mosquitto.conf and its files")
+@click.option("--market", "markets", multiple=True, help="market served (default: every market in the registry)")
+@click.option("--host", "hosts", multiple=True,
+              help="name or address devices reach the broker at (repeat; default: localhost, 127.0.0.1)")
+@click.option("--listen", default="0.0.0.0:8883", show_default=True, help="address and port of the TLS listener")
+@click.option("--revoke", multiple=True, help="leave this party out from now on (repeat)")
+@click.option("--user", default=None, help="account Mosquitto runs as (default: this one)")
+@click.option("--reload", "reload_pid", type=int, default=None, help="then SIGHUP the running mosquitto with this pid")
+@click.option("--json", "as_json", is_flag=True)
+def broker_config_cmd(keys_dir, registry, out, markets, hosts, listen, revoke, user, reload_pid, as_json):
+    """Write mosquitto.conf, passwd, acl and the broker's certificate from the keys and the registry.
+
+    Run it again after enrolling devices (or with --revoke); --reload PID (or `kill -HUP PID`)
+    makes a running Mosquitto read passwd and acl again without a restart.
+    """
+    from .broker import reload, write_config
+
+    cfg = write_config(keys_dir or hostkeys.default_dir(), registry or default_registry(), out,
+                       list(markets), list(hosts), _listen(listen), list(revoke), user)
+    if reload_pid is not None:
+        reload(reload_pid)
+    if as_json:
+        click.echo(json.dumps(cfg.as_dict()))
+        return
+    click.echo(f"wrote {cfg.conf}: {len(cfg.parties)} devices of {', '.join(cfg.markets)}"
+               + (f", {len(cfg.left_out)} left out (revoked or expired)" if cfg.left_out else "")
+               + ("; new server certificate" if cfg.issued_certificate else ""))
+    click.echo(f"start it: mosquitto -c {cfg.conf}   (clients: {cfg.url}, CA {out / 'ca.pem'})")

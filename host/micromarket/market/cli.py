@@ -13,11 +13,12 @@ import click
 from .. import keys
 from .. import protocol as P
 from ..errors import MicromarketError, UsageError
+from ..protocol.broker import parse as parse_broker
 from . import ledger as L
 from . import registry, settlement
 from .clock import ScaledClock, SystemClock
 from .core import Config, Market, parse_tariff
-from .link import parse_url, start_embedded_broker
+from .embedded import exposure_warning, start_embedded_broker
 from .service import MarketService, ParentLink
 from .store import get_meta, open_db
 
@@ -35,7 +36,15 @@ def market():
               help="SQLite database (registry, tenders, ledger, balances)")
 @click.option("--broker", default=None, help="MQTT broker URL; default: start an embedded one")
 @click.option("--port", default=DEFAULT_PORT, show_default=True,
-              help="port of the embedded broker (without --broker)")
+              help="port of the embedded broker on 127.0.0.1 (without --broker)")
+@click.option("--listen", default=None, help="address of the embedded broker, HOST:PORT (instead of --port)")
+@click.option("--broker-passwd", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="let into the embedded broker only the users of this Mosquitto password file")
+@click.option("--ca-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="CA that the mqtts:// broker's certificate must chain to (the neighbourhood's ca.pem)")
+@click.option("--username", default=None, help="broker username (default with --password-file: mm-market-MARKET)")
+@click.option("--password-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="file holding the broker password (broker config writes credentials/mm-market-MARKET)")
 @click.option("--parent", default=None, help="parent market as mqtt://HOST:PORT/MARKET")
 @click.option("--parent-key", default=None, help="pin the parent market's public key (hex)")
 @click.option("--keys", "keys_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
@@ -56,8 +65,8 @@ def market():
 @click.option("--anchor", default=None, type=float,
               help="Unix time at which market time equals wall time (keep it across restarts)")
 @click.option("-v", "--verbose", is_flag=True)
-def serve(market_id, db_path, broker, port, parent, parent_key, keys_dir, passphrase_file,
-          interval, gate, floor, cap, tariff, qmax, window, speed, anchor, verbose):
+def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, username, password_file, parent,
+          parent_key, keys_dir, passphrase_file, interval, gate, floor, cap, tariff, qmax, window, speed, anchor, verbose):
     """Run the market: signed context, tenders in, clearing at each gate closure, awards out."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -93,16 +102,34 @@ def serve(market_id, db_path, broker, port, parent, parent_key, keys_dir, passph
                     qmax=qmax, window=window, parent=parent_link.market if parent_link else None,
                     tariff=schedule)
     clock = SystemClock() if speed == 1.0 and anchor is None else ScaledClock(speed, anchor)
-    if broker is not None:
-        parse_url(broker)
-    asyncio.run(_serve(db_path, config, key, clock, broker, port, parent_link))
-
-
-async def _serve(db_path, config, key, clock, broker, port, parent_link) -> None:
     embedded = None
-    if broker is None:
-        embedded = await start_embedded_broker(port)
-        broker = f"mqtt://127.0.0.1:{port}"
+    if broker is not None:
+        if listen or broker_passwd:
+            raise UsageError("--listen and --broker-passwd are for the embedded broker", "drop them, or --broker")
+        if password_file and not username:
+            username = f"mm-market-{market_id}"
+        access = parse_broker(broker, ca_file, username, password_file)
+    else:
+        host, port = _listen(listen) if listen else ("127.0.0.1", port)
+        embedded = (host, port, broker_passwd)
+        if exposure_warning(host, broker_passwd):
+            click.echo(exposure_warning(host, broker_passwd), err=True)
+        access = parse_broker(f"mqtt://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}",
+                              None, username, password_file)
+    asyncio.run(_serve(db_path, config, key, clock, access, embedded, parent_link))
+
+
+def _listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"--listen {value!r} is not HOST:PORT", "e.g. --listen 0.0.0.0:1883")
+    return host.strip("[]"), int(port)
+
+
+async def _serve(db_path, config, key, clock, broker, embedded, parent_link) -> None:
+    if embedded is not None:
+        host, port, passwd = embedded
+        embedded = await start_embedded_broker(port, host, passwd)
     conn = open_db(db_path)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -110,7 +137,7 @@ async def _serve(db_path, config, key, clock, broker, port, parent_link) -> None
         loop.add_signal_handler(sig, stop.set)
     try:
         market = Market(conn, config, key, clock)
-        click.echo(f"market {config.market} on {broker} (db {db_path}); Ctrl-C stops it", err=True)
+        click.echo(f"market {config.market} on {broker.url} (db {db_path}); Ctrl-C stops it", err=True)
         await MarketService(market, broker, parent_link).run(stop)
     finally:
         conn.close()
@@ -134,13 +161,19 @@ def enroll_cmd(db_path, keys_dir, credential, as_json):
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="the market's database: the simulated parties are registered in it")
 @click.option("--broker", required=True, help="MQTT broker URL of the market")
+@click.option("--ca-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="CA the mqtts:// broker's certificate must chain to")
+@click.option("--username", default=None, help="broker username (one that may publish every party's tenders)")
+@click.option("--password-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="file holding that user's broker password")
 @click.option("--parties", default=1000, show_default=True)
 @click.option("--rounds", default=1, show_default=True, help="intervals to bid for")
 @click.option("--seed", default=1, show_default=True, help="same seed, same party keys")
 @click.option("--json", "as_json", is_flag=True)
-def loadgen_cmd(market_id, db_path, broker, parties, rounds, seed, as_json):
+def loadgen_cmd(market_id, db_path, broker, ca_file, username, password_file, parties, rounds, seed, as_json):
     """Sign and send tenders of many simulated parties (registered without credentials)."""
     from . import loadgen
+    access = parse_broker(broker, ca_file, username, password_file)
     sims = loadgen.make_parties(parties, seed)
     conn = open_db(db_path)
     try:
@@ -148,7 +181,7 @@ def loadgen_cmd(market_id, db_path, broker, parties, rounds, seed, as_json):
         key = get_meta(conn, "key")
     finally:
         conn.close()
-    result = asyncio.run(loadgen.drive(broker, market_id, sims, rounds,
+    result = asyncio.run(loadgen.drive(access, market_id, sims, rounds,
                                        bytes(key) if key else None))
     click.echo(json.dumps(result) if as_json else
                f"sent {result['tenders']} tenders of {parties} parties in {result['wall_s']} s")

@@ -8,28 +8,33 @@ messages while the market is down, so a restart picks up what arrived meanwhile.
 
 import asyncio
 import logging
-from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 
+from ..protocol.broker import BrokerAccess, BrokerAccessError, diagnose, parse, refusal_hint
 from . import MarketError
 
 log = logging.getLogger(__name__)
 
 
 def parse_url(url: str) -> tuple[str, int, str]:
-    """``mqtt://host:port[/path]`` -> (host, port, path without the slash)."""
-    u = urlparse(url if "://" in url else f"mqtt://{url}")
-    if u.scheme not in ("mqtt", "tcp") or not u.hostname:
-        raise MarketError(f"broker URL {url!r} is not mqtt://HOST[:PORT]",
-                          "give e.g. mqtt://127.0.0.1:1883")
-    return u.hostname, u.port or 1883, u.path.strip("/")
+    """``mqtt[s]://host:port[/path]`` -> (host, port, path without the slash)."""
+    try:
+        a = parse(url)
+    except BrokerAccessError as exc:
+        raise MarketError(str(exc.args[0]), exc.hint) from exc
+    return a.host, a.port, a.path
 
 
 class MqttLink:
-    def __init__(self, url: str, client_id: str, subscriptions=(), on_connect=None,
+    """``broker``: a URL or a BrokerAccess (TLS, CA, credentials)."""
+
+    def __init__(self, broker: "str | BrokerAccess", client_id: str, subscriptions=(), on_connect=None,
                  persistent: bool = True):
-        self.host, self.port, _ = parse_url(url)
+        self.access = broker if isinstance(broker, BrokerAccess) else parse(broker)
+        self.host, self.port = self.access.host, self.access.port
+        self.refused: str | None = None
+        self._failed = False             # a connection attempt failed below MQTT (TCP, TLS)
         self.subscriptions = list(subscriptions)
         self.on_connect = on_connect
         self.incoming: asyncio.Queue = asyncio.Queue()
@@ -42,7 +47,9 @@ class MqttLink:
         c.max_inflight_messages_set(1000)
         c.on_connect = self._connected
         c.on_disconnect = self._disconnected
+        c.on_connect_fail = self._connect_failed
         c.on_message = self._message
+        self.access.apply(c)
         self.client = c
 
     def start(self) -> None:
@@ -50,11 +57,22 @@ class MqttLink:
         self.client.loop_start()
 
     async def wait_connected(self, timeout: float = 10) -> None:
-        try:
-            await asyncio.wait_for(self.connected.wait(), timeout)
-        except asyncio.TimeoutError:
-            raise MarketError(f"cannot reach the MQTT broker at {self.host}:{self.port}",
-                              "start the broker or check --broker") from None
+        """Wait for the first connection; raise MarketError saying why there is none."""
+        deadline = self._loop.time() + timeout
+        while not self.connected.is_set():
+            if self.refused is not None:
+                self.stop()
+                raise MarketError(f"the broker at {self.access.url} refused the connection ({self.refused})",
+                                  refusal_hint(self.refused))
+            late = self._loop.time() >= deadline
+            if self._failed or late:
+                self._failed = False
+                fatal, why = await asyncio.to_thread(diagnose, self.access)
+                if fatal or late:
+                    self.stop()
+                    raise MarketError(f"cannot connect to the MQTT broker at {self.access.url}: {why}",
+                                      "start the broker, or check --broker, --ca-file and the credentials")
+            await asyncio.sleep(0.05)
 
     def stop(self) -> None:
         self.client.disconnect()
@@ -72,7 +90,9 @@ class MqttLink:
     def _connected(self, client, _userdata, _flags, reason_code, _props) -> None:
         if reason_code.is_failure:
             log.warning("broker refused the connection: %s", reason_code)
+            self.refused = str(reason_code)
             return
+        self.refused = None
         for topic in self.subscriptions:
             client.subscribe(topic, qos=1)
         self._loop.call_soon_threadsafe(self._set_connected)
@@ -83,22 +103,12 @@ class MqttLink:
         if self.on_connect:
             self.on_connect()
 
+    def _connect_failed(self, _client, _userdata) -> None:
+        self._failed = True
+
     def _disconnected(self, _client, _userdata, _flags, reason_code, _props) -> None:
         self._loop.call_soon_threadsafe(self.connected.clear)
         log.info("broker connection lost (%s); reconnecting", reason_code)
 
     def _message(self, _client, _userdata, msg) -> None:
         self._loop.call_soon_threadsafe(self.incoming.put_nowait, (msg.topic, bytes(msg.payload)))
-
-
-async def start_embedded_broker(port: int, host: str = "127.0.0.1"):
-    """An amqtt broker inside this process; returns it (``await broker.shutdown()`` to stop)."""
-    from amqtt.broker import Broker
-    logging.getLogger("amqtt").setLevel(logging.WARNING)
-    broker = Broker({"listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}}})
-    try:
-        await broker.start()
-    except Exception as exc:  # noqa: BLE001 - amqtt raises its own and OSError alike
-        raise MarketError(f"cannot start the embedded broker on {host}:{port}: {exc}",
-                          "pick another --port, or pass --broker URL") from exc
-    return broker

@@ -70,7 +70,7 @@ def tenders(parties: list[SimParty], market: str, interval: int, floor: int, cap
     return [tender(p, market, interval, floor, cap) for p in parties]
 
 
-async def drive(url: str, market: str, parties: list[SimParty], rounds: int,
+async def drive(url, market: str, parties: list[SimParty], rounds: int,
                 market_key: bytes | None = None, timeout: float = 600) -> dict:
     """Publish one tender per party for each of the next ``rounds`` open intervals."""
     import asyncio
