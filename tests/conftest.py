@@ -22,7 +22,6 @@ from micromarket.sim.fleet import free_port, mosquitto_binary
 from micromarket.paths import ROOT
 
 SHARED = ROOT.parent / "shared"
-VECTORS = SHARED / "vectors"
 
 
 @pytest.fixture(scope="session")
@@ -32,10 +31,10 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def wycheproof() -> dict:
-    path = VECTORS / "wycheproof_ed25519_test.json"
-    if not path.exists():
-        pytest.skip(f"{path} missing (shared/ must sit beside the repo)")
-    return json.loads(path.read_text())
+    """Wycheproof's Ed25519 vectors, as shipped in the package (selftest's default)."""
+    from micromarket.device.selftest import DEFAULT_VECTORS
+
+    return json.loads(DEFAULT_VECTORS.read_text())
 
 
 I386 = SHARED / "tools" / "micropython-i386"

@@ -1,12 +1,15 @@
 """The ``micromarket`` command: a thin table of subcommands, each loaded only when used."""
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from . import __version__
 from .errors import MicromarketError
 from .lazy import LazyGroup
+from .paths import HOME_ENV
 
 # name -> "module:attribute" of a click command; the CLI layer only parses, calls and formats.
 COMMANDS = {
@@ -32,8 +35,18 @@ COMMANDS = {
 
 @click.group(cls=LazyGroup, table=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="micromarket")
-def cli():
-    """Turn ESP32 plugs and meters into signed agents of a neighbourhood energy market."""
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=f"where keys, the market database and virtual boards live (default: ${HOME_ENV}, "
+                   "else ~/.local/state/micromarket)")
+def cli(home):
+    """Turn ESP32 plugs and meters into signed agents of a neighbourhood energy market.
+
+    \b
+    micromarket vboard start plug1            # a virtual board, no hardware needed
+    micromarket --home ./lab keys init        # keep this lab's state in ./lab
+    """
+    if home is not None:
+        os.environ[HOME_ENV] = str(home.resolve())  # also for the processes it starts
 
 
 def main(argv=None) -> int:
@@ -45,8 +58,13 @@ def main(argv=None) -> int:
     except click.exceptions.Abort:
         click.echo("micromarket: aborted", err=True)
         return 130
+    except click.UsageError as exc:  # one line, as every other failure: what, and where to look
+        where = exc.ctx.command_path if exc.ctx is not None else "micromarket"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"micromarket: {message} — see `{where} --help`", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"micromarket: {' '.join(exc.format_message().split())}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

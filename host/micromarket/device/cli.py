@@ -11,9 +11,9 @@ from ..errors import UsageError
 from . import vboard as vb
 from .bridge import Bridge
 from .deploy import board_of, build_app, deploy
-from .flash import factory_image, flash, flash_factory, load_firmware
+from .flash import FLASH_BAUD, factory_image, flash, flash_factory, load_firmware
 from .monitor import format_event, watch
-from .ports import list_devices
+from .ports import FLASH_PORT_ENV, PORT_ENV, baud_option, list_devices, port_option, resolve
 from .selftest import DEFAULT_VECTORS, load_vectors, selftest, summary
 
 
@@ -80,21 +80,31 @@ def rm_cmd(name):
 
 
 @click.command("deploy")
-@click.option("--port", required=True, help="serial port of the board (or a virtual board's pty)")
+@port_option()
+@baud_option()
 @click.option("--board", "board_name", default=None,
               help="board definition: a name in boards/ or a TOML file "
                    "(default: the board named by the config already on the device)")
 @click.option("--no-reset", is_flag=True, help="do not reset the board afterwards")
 @click.option("--json", "as_json", is_flag=True)
-def deploy_cmd(port, board_name, no_reset, as_json):
-    """Compile the firmware for the board and copy what changed."""
+def deploy_cmd(port, baud, board_name, no_reset, as_json):
+    """Compile the firmware for the board and copy what changed.
+
+    A running agent is stopped first (the board reboots into its REPL without the app); the
+    board is reset afterwards, so that it runs the new app.
+
+    \b
+    micromarket deploy --port /dev/ttyUSB0 --board shelly-plus-plug-s
+    micromarket deploy --port plug1           # a virtual board; the board named by its config
+    """
     from rich.progress import Progress
 
     from ..boards.board import get_board
     from .target import connect
 
     board = get_board(board_name) if board_name else None
-    with connect(port) as target:
+    port = resolve(port)
+    with connect(port, baud=baud) as target:
         if board is None:
             name = board_of(target)
             if not name:
@@ -143,23 +153,32 @@ def devices_cmd(include_all, as_json):
 
 @click.command("flash")
 @click.option("--board", "board_name", required=True, help="board definition (see boards/)")
-@click.option("--port", default=None, help="serial port of the board (see `micromarket devices`)")
+@port_option(f"serial port of the board (default: ${FLASH_PORT_ENV} or ${PORT_ENV}, else the one "
+             "board found; see `micromarket devices`)")
+@baud_option(FLASH_BAUD, "line speed while writing, bit/s (lower it for a poor cable)")
 @click.option("--firmware", "firmware_path", required=True, type=click.Path(path_type=Path),
               help="MicroPython .bin for the board's chip")
 @click.option("--factory-image", "factory_out", default=None, type=click.Path(path_type=Path),
               help="write one image (firmware + app filesystem) here; with --port, also flash it")
 @click.option("--no-deploy", is_flag=True, help="write the firmware only")
 @click.option("--json", "as_json", is_flag=True)
-def flash_cmd(board_name, port, firmware_path, factory_out, no_deploy, as_json):
-    """Write MicroPython and the app to a board, or build a factory image for a fleet."""
+def flash_cmd(board_name, port, baud, firmware_path, factory_out, no_deploy, as_json):
+    """Write MicroPython and the app to a board, or build a factory image for a fleet.
+
+    \b
+    micromarket flash --board shelly-plus-plug-s --firmware ESP32_GENERIC.bin --port /dev/ttyUSB0
+    micromarket flash --board athom-plug-v3 --firmware ESP32_GENERIC_C3.bin --factory-image fleet.bin
+    """
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
     from ..boards.board import get_board
 
     board = get_board(board_name)
     firmware = load_firmware(firmware_path, board)
-    if factory_out is None and port is None:
-        raise UsageError("no port given", "pass --port (see `micromarket devices`), or --factory-image OUT.bin")
+    if factory_out is None or port is not None:
+        port = resolve(port, envs=(FLASH_PORT_ENV, PORT_ENV),
+                       hint="plug one in and pass --port (see `micromarket devices`), or build an "
+                            "image with --factory-image OUT.bin")
     out: dict = {"board": board.name, "chip": firmware.chip.name}
     image = None
     if factory_out is not None:
@@ -184,9 +203,9 @@ def flash_cmd(board_name, port, firmware_path, factory_out, no_deploy, as_json):
                 bar.update(task, completed=done, total=total)
 
             if image is not None:
-                result = flash_factory(port, board, image, progress)
+                result = flash_factory(port, board, image, progress, baud=baud)
             else:
-                result = flash(port, board, firmware, deploy_app=not no_deploy, progress=progress)
+                result = flash(port, board, firmware, deploy_app=not no_deploy, progress=progress, baud=baud)
         out["flashed"] = result.as_dict()
         if not as_json:
             click.echo(f"flashed {result.size} bytes at 0x{result.offset:x} on {port} ({result.chip}), verified")
@@ -197,12 +216,19 @@ def flash_cmd(board_name, port, firmware_path, factory_out, no_deploy, as_json):
 
 
 @click.command("monitor")
-@click.option("--port", required=True, help="serial port of the device (see `micromarket devices`)")
-@click.option("--baud", default=115200, show_default=True)
+@port_option()
+@baud_option()
 @click.option("--duration", type=float, default=None, help="stop after this many seconds")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
 def monitor_cmd(port, baud, duration, as_json):
-    """Show a device's log with timestamps and its protocol messages decoded (Ctrl-C to stop)."""
+    """Show a device's log with timestamps and its protocol messages decoded (Ctrl-C to stop).
+
+    \b
+    micromarket monitor --port /dev/ttyUSB0
+    micromarket monitor --port plug1 --duration 60 --json
+    """
+    port = resolve(port)
+
     def show(event):
         click.echo(json.dumps(event, sort_keys=True) if as_json else format_event(event))
 
@@ -213,16 +239,24 @@ def monitor_cmd(port, baud, duration, as_json):
 
 
 @click.command("bridge")
-@click.option("--port", required=True, help="serial port of the device (see `micromarket devices`)")
+@port_option()
 @click.option("--broker", required=True, help="MQTT broker, mqtt://HOST:PORT or mqtts://HOST:PORT")
 @click.option("--ca-file", default=None, help="CA the mqtts:// broker's certificate must chain to")
 @click.option("--username", default=None, help="broker username: the device's party id")
 @click.option("--password-file", default=None, help="file holding the device's broker password")
-@click.option("--baud", default=115200, show_default=True)
+@baud_option()
 @click.option("--quiet", is_flag=True, help="do not print the device's log")
 def bridge_cmd(port, broker, ca_file, username, password_file, baud, quiet):
-    """Relay a USB-attached device's framed messages to MQTT and back (Ctrl-C to stop)."""
+    """Relay a USB-attached device's framed messages to MQTT and back (Ctrl-C to stop).
+
+    The device is one provisioned with `--broker serial`.
+
+    \b
+    micromarket bridge --port /dev/ttyUSB0 --broker mqtt://127.0.0.1:1883
+    """
     from ..protocol.broker import parse
+
+    port = resolve(port)
 
     def log(line):
         if not quiet:
@@ -240,17 +274,25 @@ def bridge_cmd(port, broker, ca_file, username, password_file, baud, quiet):
 
 @click.command("selftest")
 @click.option("--vectors", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Wycheproof EdDSA verify vectors (default: the repository's)")
-@click.option("--port", default=None, help="a board's serial port (default: a virtual board)")
-def selftest_cmd(vectors: Path | None, port: str | None) -> None:
-    """Check a board's Ed25519 verify against Wycheproof vectors."""
+              help="Wycheproof EdDSA verify vectors (default: the ones shipped with micromarket)")
+@port_option("a board's serial port or a virtual board's name (default: a temporary virtual board)")
+@baud_option()
+def selftest_cmd(vectors: Path | None, port: str | None, baud: int) -> None:
+    """Check a board's Ed25519 verify against Wycheproof vectors.
+
+    \b
+    micromarket selftest                      # on a temporary virtual board
+    micromarket selftest --port /dev/ttyUSB0
+    """
     from rich.progress import Progress
 
     path = vectors or DEFAULT_VECTORS
+    if port is not None:
+        port = resolve(port)
     total = len(load_vectors(path))
     with Progress(transient=True) as bar:
         task = bar.add_task("verifying", total=total)
-        outcomes = selftest(port, path, progress=lambda n: bar.advance(task, n))
+        outcomes = selftest(port, path, progress=lambda n: bar.advance(task, n), baud=baud)
     for o in outcomes:
         if not o.passed:
             v = o.vector

@@ -98,7 +98,8 @@ def _esptool_log(progress):
         EspLog.instance = old
 
 
-def write(port: str, chip: fwimage.Chip, offset: int, data: bytes, progress=None) -> str:
+def write(port: str, chip: fwimage.Chip, offset: int, data: bytes, progress=None,
+          baud: int = FLASH_BAUD) -> str:
     """Write ``data`` at ``offset`` with esptool; verify; hard-reset. Returns the chip esptool found."""
     import serial
     from esptool import cmds
@@ -124,15 +125,15 @@ def write(port: str, chip: fwimage.Chip, offset: int, data: bytes, progress=None
                 raise DeviceError(f"the chip on {port} is an {esp.CHIP_NAME}, the board needs an "
                                   f"{chip.name.upper()}", "pick the --board that matches the hardware")
             esp = cmds.run_stub(esp)
-            esp.change_baud(FLASH_BAUD)
+            esp.change_baud(baud)
             cmds.attach_flash(esp)
             cmds.write_flash(esp, [(offset, data)], flash_size="keep")
             cmds.verify_flash(esp, [(offset, data)])
             cmds.reset_chip(esp, "hard-reset")
         except FatalError as exc:
             first = str(exc).strip().splitlines()[0]
-            raise DeviceError(f"esptool failed on {port}: {first}", "retry; if it persists, try a lower baud "
-                              "rate or another cable") from exc
+            raise DeviceError(f"esptool failed on {port}: {first}", "retry; if it persists, try a lower --baud "
+                              "(e.g. --baud 115200) or another cable") from exc
         finally:
             with contextlib.suppress(Exception):
                 esp._port.close()
@@ -140,10 +141,10 @@ def write(port: str, chip: fwimage.Chip, offset: int, data: bytes, progress=None
 
 
 def flash(port: str, board, firmware: fwimage.Firmware, *, deploy_app: bool = True,
-          progress=None) -> FlashResult:
+          progress=None, baud: int = FLASH_BAUD) -> FlashResult:
     """Write the MicroPython firmware, then deploy the app and the board's config over the REPL."""
     chip = board_chip(board)
-    found = write(port, chip, chip.firmware_offset, firmware.data, progress)
+    found = write(port, chip, chip.firmware_offset, firmware.data, progress, baud)
     deployed: list[str] = []
     if deploy_app:
         from .deploy import deploy
@@ -154,7 +155,8 @@ def flash(port: str, board, firmware: fwimage.Firmware, *, deploy_app: bool = Tr
     return FlashResult(port, found, chip.firmware_offset, len(firmware.data), deployed)
 
 
-def flash_factory(port: str, board, image: fwimage.FactoryImage, progress=None) -> FlashResult:
+def flash_factory(port: str, board, image: fwimage.FactoryImage, progress=None,
+                  baud: int = FLASH_BAUD) -> FlashResult:
     chip = board_chip(board)
-    found = write(port, chip, image.flash_offset, image.data, progress)
+    found = write(port, chip, image.flash_offset, image.data, progress, baud)
     return FlashResult(port, found, image.flash_offset, len(image.data), [])

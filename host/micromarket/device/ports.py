@@ -1,5 +1,6 @@
 """What is plugged in: serial ports with their USB ids (ESP32 bridges named), and running virtual boards."""
 
+import re
 from dataclasses import asdict, dataclass
 
 # USB (vendor, product) -> what sits behind it. Boards without a row still show, as "unknown".
@@ -82,3 +83,115 @@ def virtual_devices() -> list[Device]:
 
 def list_devices(include_all: bool = False) -> list[Device]:
     return serial_devices(include_all) + virtual_devices()
+
+
+# ---------------------------------------------------------------- choosing a port
+# As esptool and mpremote do: a port given on the command line, else from the environment, else
+# the one board that is plugged in (or running as a virtual board); several are listed and the
+# user is asked (or, without a terminal, told to choose). A virtual board's name is a port too.
+PORT_ENV = "MICROMARKET_PORT"
+FLASH_PORT_ENV = "ESPPORT"  # esptool's and ESP-IDF's variable, honoured by `flash`
+DEFAULT_BAUD = 115200
+_URL_PREFIXES = ("socket://", "rfc2217://", "loop://")
+
+
+def port_option(help_text: str = "serial port of the board, or a virtual board's name "
+                                 f"(default: ${PORT_ENV}, else the one board found)", **kwargs):
+    import click
+
+    return click.option("--port", default=None, metavar="PORT", help=help_text, **kwargs)
+
+
+def baud_option(default: int = DEFAULT_BAUD, help_text: str = "serial line speed, bit/s"):
+    import click
+
+    return click.option("--baud", type=click.IntRange(300, 4_000_000), default=default,
+                        show_default=True, help=help_text)
+
+
+def check_port(port: str) -> str:
+    """The device path of ``port``: a serial device, a URL pyserial opens, or a virtual board's name."""
+    import os
+    import stat
+
+    from ..errors import DeviceError, UsageError
+
+    if not port.strip():
+        raise UsageError("the port is empty", "give a port from `micromarket devices`")
+    if port.startswith(_URL_PREFIXES):
+        return port
+    if "/" not in port and "\\" not in port and not re.fullmatch(r"COM\d+", port, re.I):
+        from . import vboard
+
+        try:
+            vb = vboard.get(port)
+        except (DeviceError, UsageError):
+            raise DeviceError(f"no port or virtual board named {port!r}",
+                              "list them with `micromarket devices`") from None
+        if vb.status != "running" or not vb.port:
+            raise DeviceError(f"virtual board {port!r} is not running",
+                              f"start it: micromarket vboard start {port}")
+        return vb.port
+    try:
+        mode = os.stat(port).st_mode
+    except FileNotFoundError:
+        raise DeviceError(f"port {port} does not exist",
+                          "plug the board in and list ports with `micromarket devices`") from None
+    except OSError as exc:
+        raise DeviceError(f"cannot use port {port}: {exc.strerror}", "check the path") from None
+    if not stat.S_ISCHR(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "a plain file"
+        raise DeviceError(f"{port} is {kind}, not a serial port",
+                          "give a port from `micromarket devices`")
+    return port
+
+
+def candidates() -> list[Device]:
+    """The boards a command may talk to when no port is named: ESP32 USB bridges, else any USB
+    serial port, and running virtual boards."""
+    usb = serial_devices()
+    esp = [d for d in usb if d.esp]
+    return (esp or usb) + virtual_devices()
+
+
+def resolve(port: str | None, envs: tuple[str, ...] = (PORT_ENV,), ask: bool | None = None,
+            hint: str = "plug one in (a cable that carries data) or start one: "
+                        "micromarket vboard start NAME") -> str:
+    """The port to open: ``port``, else the first of ``envs`` set, else the only board found;
+    with several, a question on a terminal (``ask``), else an error listing them."""
+    import os
+    import sys
+
+    from ..errors import DeviceError
+
+    if port is None:
+        for env in envs:
+            if os.environ.get(env):
+                port = os.environ[env]
+                break
+    if port is not None:
+        return check_port(port)
+    found = candidates()
+    if not found:
+        raise DeviceError("no board found", hint)
+    if len(found) == 1:
+        _say(f"using {found[0].port} ({found[0].description})")
+        return found[0].port
+    names = ", ".join(d.port for d in found)
+    if ask is None:
+        ask = sys.stdin.isatty() and sys.stderr.isatty()
+    if not ask:
+        raise DeviceError(f"{len(found)} boards found ({names})",
+                          f"choose one with --port or ${envs[0]}")
+    import click
+
+    for i, d in enumerate(found, 1):
+        click.echo(f"  {i}  {d.port:<14} {d.description}", err=True)
+    choice = click.prompt("which board", type=click.IntRange(1, len(found)), err=True)
+    return found[choice - 1].port
+
+
+def _say(text: str) -> None:
+    import click
+
+    click.echo(text, err=True)

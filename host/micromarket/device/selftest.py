@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MicromarketError, UsageError
-from ..paths import ROOT
 
-DEFAULT_VECTORS = ROOT.parent / "shared" / "vectors" / "wycheproof_ed25519_test.json"
+# Wycheproof's ed25519_test.json (Apache-2.0: vectors/NOTICE), shipped as package data
+DEFAULT_VECTORS = Path(__file__).with_name("vectors") / "wycheproof_ed25519_test.json"
 CHUNK_BYTES = 2048  # hex of vectors per exec
 
 
@@ -101,12 +101,12 @@ def run_vectors(target, vectors: list[Vector], progress=None) -> list[Outcome]:
 
 
 def selftest(port: str | None = None, vectors: Path | str = DEFAULT_VECTORS,
-             progress=None) -> list[Outcome]:
+             progress=None, baud: int = 115200) -> list[Outcome]:
     """Run the vectors on a board (a temporary virtual board when ``port`` is None)."""
     from .target import connect
 
     vecs = load_vectors(vectors)
-    with connect(port) as board:
+    with connect(port, baud=baud) as board:
         return run_vectors(board, vecs, progress)
 
 

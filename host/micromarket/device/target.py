@@ -24,13 +24,13 @@ class DeviceExecError(DeviceError):
         self.output = output
 
 
-def open_transport(port: str) -> SerialTransport:
+def open_transport(port: str, baud: int = 115200) -> SerialTransport:
     """Open ``port`` exclusively, translating the usual failures into one clear DeviceError."""
     try:
         # mpremote swallows the reason a port fails to open: probe it with pyserial first
-        serial.Serial(port, 115200, exclusive=True).close()
+        serial.serial_for_url(port, baud, exclusive=True).close()
         # a read timeout, so that a port where nothing answers fails instead of blocking forever
-        return SerialTransport(port, baudrate=115200, timeout=1)
+        return SerialTransport(port, baudrate=baud, timeout=1)
     except serial.SerialException as exc:
         raise port_error(port, exc) from exc
     except TransportError as exc:
@@ -60,8 +60,12 @@ class Target:
         self.transport = transport
         self.vboard = vboard
 
-    def enter(self, attempts: int = 4) -> "Target":
+    def enter(self, attempts: int = 4, maintenance: bool = True) -> "Target":
         """Interrupt the running app and enter the raw REPL; a board still booting gets retries.
+
+        With ``maintenance`` the board is then soft-reset inside the raw REPL, which reboots it
+        without running main.py: the agent's heap is free again for what the host sends (a
+        running agent leaves too little for a deploy), and nothing trades meanwhile.
 
         Done here rather than with mpremote's ``enter_raw_repl``, which prints what it saw on
         failure (to the process's stdout, from any thread).
@@ -77,12 +81,23 @@ class Target:
                 t.serial.write(b"\r\x01")  # Ctrl-A: raw REPL
                 if t.read_until(1, banner, timeout=1, timeout_overall=2).endswith(banner):
                     t.in_raw_repl = True
+                    if maintenance:
+                        self._reboot_raw(banner)
                     return self
             except (OSError, serial.SerialException) as exc:
                 last = exc
         t.close()
         raise DeviceError(f"no MicroPython REPL answered on {self.port}",
                           "flash MicroPython first (`micromarket flash`), or press reset") from last
+
+    def _reboot_raw(self, banner: bytes) -> None:
+        """Soft reset from the raw REPL: the board reboots and stays in it, main.py not run."""
+        t = self.transport
+        t.serial.write(b"\x04")
+        if not t.read_until(1, b"soft reboot\r\n", timeout=5, timeout_overall=10).endswith(b"soft reboot\r\n"):
+            raise OSError("no soft reboot")
+        if not t.read_until(1, banner, timeout=5, timeout_overall=10).endswith(banner):
+            raise OSError("no raw REPL after the soft reboot")
 
     def exec(self, code: str, timeout: float = 30) -> str:
         """Run ``code`` on the board; return what it printed. Raises DeviceExecError on its exception."""
@@ -133,17 +148,18 @@ class Target:
 
 
 @contextlib.contextmanager
-def connect(port: str | None, board: str = "virtual-plug"):
-    """A Target on ``port``; with ``port=None`` a temporary virtual board that is removed afterwards."""
+def connect(port: str | None, board: str = "virtual-plug", baud: int = 115200, maintenance: bool = True):
+    """A Target on ``port`` in the raw REPL (rebooted there, its app stopped, with
+    ``maintenance``); with ``port=None`` a temporary virtual board that is removed afterwards."""
     vboard = None
     if port is None:
         from . import vboard as vb
 
         vboard = f"tmp-{secrets.token_hex(4)}"
         port = vb.start(vboard, board=board).port
-    target = Target(port, open_transport(port), vboard)
+    target = Target(port, open_transport(port, baud), vboard)
     try:
-        yield target.enter()
+        yield target.enter(maintenance=maintenance)
     finally:
         target.close()
         if vboard:

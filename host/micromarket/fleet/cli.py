@@ -7,12 +7,8 @@ import click
 
 from .. import keys as hostkeys
 from ..errors import UsageError
-from ..paths import state_home
+from ..paths import default_db
 from .release import files_from_dir, make_bundle, verify_bundle
-
-
-def default_registry() -> Path:
-    return state_home() / "market.db"
 
 
 def _read_psk(path: str | None) -> str:
@@ -31,7 +27,9 @@ def _read_psk(path: str | None) -> str:
 
 
 @click.command("provision")
-@click.option("--port", "ports", multiple=True, help="serial port of a board; repeat for a batch")
+@click.option("--port", "ports", multiple=True, metavar="PORT",
+              help="serial port of a board or a virtual board's name; repeat for a batch "
+                   "(default: $MICROMARKET_PORT, else the one board found)")
 @click.option("--board", required=True, help="board definition of every device in the batch")
 @click.option("--role", required=True, help="role in the market: plug, meter, pv, battery, ...")
 @click.option("--personality", required=True, help="bidding personality, e.g. deferrable, thermostatic, pv")
@@ -67,8 +65,9 @@ def provision_cmd(ports, board, role, personality, market, site, wifi_ssid, wifi
     from ..boards.board import get_board
     from .provision import STEPS, Plan, agent_settings, load_authority, provision_many
 
-    if not ports:
-        raise UsageError("no port given", "pass --port P (repeat it for a batch); see `micromarket devices`")
+    from ..device.ports import resolve
+
+    ports = [resolve(p) for p in ports] if ports else [resolve(None)]
     if wifi_psk_file and not wifi_ssid:
         raise UsageError("--wifi-psk-file given without --wifi-ssid", "name the network with --wifi-ssid")
     spec = get_board(board)
@@ -78,7 +77,7 @@ def provision_cmd(ports, board, role, personality, market, site, wifi_ssid, wifi
                 wifi_psk=_read_psk(wifi_psk_file), site=site, force=force, label_dir=label_dir,
                 agent=agent_settings(broker, keepalive, clock_speed, clock_anchor), reset=reset)
     auth = load_authority(keys_dir or hostkeys.default_dir(), hostkeys.read_passphrase(passphrase_file),
-                          registry or default_registry())
+                          registry or default_db())
 
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn

@@ -14,6 +14,7 @@ from .. import keys
 from .. import protocol as P
 from ..errors import MicromarketError, UsageError
 from ..protocol.broker import parse as parse_broker
+from ..paths import default_db
 from . import ledger as L
 from . import registry, settlement
 from .clock import ScaledClock, SystemClock
@@ -25,6 +26,16 @@ from .store import get_meta, open_db
 DEFAULT_PORT = 1883
 
 
+def _default_db(_ctx, _param, value):
+    return value if value is not None else default_db()
+
+
+_db = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                   callback=_default_db,
+                   help="market database: registry, tenders, ledger, balances "
+                        "(default: $MICROMARKET_HOME/market.db, where `provision` registers)")
+
+
 @click.group("market")
 def market():
     """Run the neighbourhood market and look into its database."""
@@ -32,8 +43,7 @@ def market():
 
 @market.command("serve")
 @click.option("--market", "market_id", required=True, help="market id, e.g. elm-street")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite database (registry, tenders, ledger, balances)")
+@_db
 @click.option("--broker", default=None, help="MQTT broker URL; default: start an embedded one")
 @click.option("--port", default=DEFAULT_PORT, show_default=True,
               help="port of the embedded broker on 127.0.0.1 (without --broker)")
@@ -146,7 +156,7 @@ async def _serve(db_path, config, key, clock, broker, embedded, parent_link) -> 
 
 
 @market.command("enroll")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_db
 @click.option("--keys", "keys_dir", default=None, type=click.Path(file_okay=False, path_type=Path))
 @click.argument("credential", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
@@ -158,8 +168,7 @@ def enroll_cmd(db_path, keys_dir, credential, as_json):
 
 @market.command("loadgen")
 @click.option("--market", "market_id", required=True)
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="the market's database: the simulated parties are registered in it")
+@_db
 @click.option("--broker", required=True, help="MQTT broker URL of the market")
 @click.option("--ca-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="CA the mqtts:// broker's certificate must chain to")
@@ -188,7 +197,7 @@ def loadgen_cmd(market_id, db_path, broker, ca_file, username, password_file, pa
 
 
 @market.command("stats")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_db
 @click.option("--json", "as_json", is_flag=True)
 def stats_cmd(db_path, as_json):
     """Counters, cleared intervals, balances, the Community Credit and the grid account; per
@@ -271,7 +280,8 @@ _keys = click.option("--keys", "keys_dir", default=None,
 
 
 @ledger.command("verify")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="market database (default: $MICROMARKET_HOME/market.db)")
 @click.option("--export", "export_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="verify an exported CBOR sequence instead (offline)")
 @_key
@@ -279,8 +289,10 @@ _keys = click.option("--keys", "keys_dir", default=None,
 @click.option("--json", "as_json", is_flag=True)
 def ledger_verify_cmd(db_path, export_path, key_hex, keys_dir, as_json):
     """Check every link, hash and market-signed checkpoint; exit non-zero on any problem."""
-    if (db_path is None) == (export_path is None):
-        raise UsageError("give exactly one of --db and --export", "e.g. --db market.db")
+    if db_path is not None and export_path is not None:
+        raise UsageError("give one of --db and --export, not both", "e.g. --db market.db")
+    if export_path is None and db_path is None:
+        db_path = default_db()
     if export_path is not None:
         with open(export_path, "rb") as f:
             header, _ = L.read_export(f)
@@ -313,7 +325,7 @@ def _describe(kind: str, body: bytes) -> dict:
 
 
 @ledger.command("show")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_db
 @click.option("--from", "start", default=0, show_default=True, help="first entry")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
@@ -334,7 +346,7 @@ def ledger_show_cmd(db_path, start, limit, as_json):
 
 
 @ledger.command("export")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_db
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="file for the CBOR sequence ('-' for stdout)")
 def ledger_export_cmd(db_path, output):

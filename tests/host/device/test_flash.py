@@ -58,7 +58,7 @@ def test_factory_image_for_a_fleet(fw, tmp_path):
     (["--board", "shelly-plus-plug-s", "--firmware", "{tmp}/missing.bin", "--port", "/dev/null"],
      "micromarket: cannot read firmware file {tmp}/missing.bin: No such file or directory — give the path of a .bin"),
     (["--board", "shelly-plus-plug-s", "--firmware", "{fw}/esp32.bin"],
-     "micromarket: no port given — pass --port (see `micromarket devices`), or --factory-image OUT.bin"),
+     "micromarket: no board found — plug one in and pass --port (see `micromarket devices`), or build an image with --factory-image OUT.bin"),
     (["--board", "shelly-plus-plug-s", "--firmware", "{fw}/esp32.bin", "--port", "/dev/ttyNOPE"],
      "micromarket: port /dev/ttyNOPE does not exist — plug the board in and list ports with `micromarket devices`"),
     (["--board", "virtual-plug", "--firmware", "{fw}/esp32.bin", "--port", "/dev/null"],
