@@ -204,9 +204,14 @@ def test_bad_ports(host, tmp_path):
         finally:
             busy.close()
         assert r.returncode == 1 and "is busy" in r.stderr.strip().splitlines()[-1]
-        r = run(host)
-        assert r.returncode == 2 or r.returncode == 1
-        assert "no port given" in r.stderr and "Traceback" not in r.stderr
+        r = run(host)  # no --port: the one board running is used; of several, none is guessed
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        running = [b for b in vboard.list_boards() if b.status == "running"]
+        if len(running) == 1:
+            assert f"using {blank.port} (virtual board prov-blank)" in r.stderr
+            assert "does not run the micromarket firmware" in r.stderr.strip().splitlines()[-1]
+        else:
+            assert f"{len(running)} boards found" in r.stderr.strip().splitlines()[-1]
     finally:
         garbage.close()
         vboard.stop("prov-blank")

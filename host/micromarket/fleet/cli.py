@@ -65,9 +65,7 @@ def provision_cmd(ports, board, role, personality, market, site, wifi_ssid, wifi
     from ..boards.board import get_board
     from .provision import STEPS, Plan, agent_settings, load_authority, provision_many
 
-    from ..device.ports import resolve
-
-    ports = [resolve(p) for p in ports] if ports else [resolve(None)]
+    ports = _batch_ports(ports)
     if wifi_psk_file and not wifi_ssid:
         raise UsageError("--wifi-psk-file given without --wifi-ssid", "name the network with --wifi-ssid")
     spec = get_board(board)
@@ -100,6 +98,23 @@ def provision_cmd(ports, board, role, personality, market, site, wifi_ssid, wifi
         first = failed[0]
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
         raise _BatchError(f"{first.port}: {first.error}{more}")
+
+
+def _batch_ports(given) -> list[str]:
+    """The ports of a batch; a port that cannot be used fails for that device alone (in the
+    table, with its reason), so the rest of the batch still goes ahead."""
+    from ..device.ports import check_port, resolve
+    from ..errors import MicromarketError
+
+    if not given:
+        return [resolve(None)]
+    out = []
+    for p in given:
+        try:
+            out.append(check_port(p))
+        except MicromarketError:
+            out.append(p)
+    return out
 
 
 class _BatchError(UsageError):
