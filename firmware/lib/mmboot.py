@@ -2,8 +2,9 @@
 #
 # After the banner, a device that is provisioned and configured (board config, device config
 # with the market key, a link in config: "broker") runs its agent; Ctrl-C stops it and leaves
-# the REPL. An installed app update (update.py) goes first on sys.path; one that fails to start
-# is rolled back at once, one that never confirms is rolled back after a few boots.
+# the REPL. An installed app update (update.py) goes first on sys.path; a swap a power cut
+# interrupted is finished first; an app that fails to start is rolled back at once, one that
+# never confirms is rolled back after a few boots.
 import gc
 import json
 import os
@@ -17,13 +18,14 @@ print("micromarket %s on %s (%s), free heap %d" % (
 
 
 def _app_state():
-    """(pending, version) of the installed app, from app.json (update.STATE) read directly."""
+    """(pending, version) of the installed app, from app.json (update.STATE) read directly;
+    pending also while a swap or rollback that a power cut interrupted is to be finished."""
     try:
         with open("app.json") as f:
             st = json.load(f)
     except (OSError, ValueError):
         return False, None
-    return bool(st.get("pending")), st.get("version")
+    return bool(st.get("pending") or st.get("swap") or st.get("back")), st.get("version")
 
 
 def _run_agent():

@@ -1,16 +1,23 @@
-# Signed app updates with rollback.
+# Signed app updates: the checks, a journaled install, rollback.
 #
-# A bundle (host/micromarket/release.py, `micromarket release sign`) is
+# A bundle (host/micromarket/fleet/release.py, `micromarket release sign`) is
 #     b"MMB1" | u32 big-endian N | N-byte manifest | the files, in manifest order
-# where the manifest is a COSE_Sign1 "bundle" message (kid "release"): version and
-# [path, size, sha256] of every file. install() streams it through a small heap: it verifies
-# the manifest with the release key pinned at provisioning, writes each file under app.new/
-# while hashing it, and only when every size and hash matches swaps directories:
-#     app.prev (removed) <- app <- app.new
-# then marks the new app "pending" in app.json. main.py runs boot() before importing the app
-# (app/lib goes in front of lib on sys.path): a pending app gets MAX_BOOTS tries; one that never
-# calls confirm() (it crashed on import, or hung and was reset) is swapped back for app.prev.
-# Nothing is changed by a bundle that fails any check.
+# where the manifest is a COSE_Sign1 "bundle" message (kid "release"): market, board, version,
+# downgrade flag and [path, size, sha256] of every file. install() streams it through a small
+# heap: it verifies the manifest with the release key pinned at provisioning, refuses a bundle
+# for another market or board, or one not newer than the running app unless it is signed as a
+# downgrade, writes each file under app.new/ while hashing it, and swaps only when every size
+# and hash matches. Nothing is changed by a bundle that fails any check.
+#
+# The swap is journaled in app.json (replaced atomically): "swap" is written before the first
+# rename, and every step after it can be done again, so a power cut anywhere is finished at the
+# next boot (recover()):
+#     app.prev removed;  app -> app.prev;  app.new -> app;  journal cleared
+# The new app is then "pending": main.py's boot (mmboot) calls boot() before importing it; it
+# gets MAX_BOOTS tries, and one that never calls confirm() (it crashed on import, or hung and
+# was reset) is put back by rollback(), journaled the same way ("back"):
+#     app removed;  app.prev -> app;  journal cleared
+# The app's version is app.json's, or the firmware's own (fwinfo.VERSION) when none is installed.
 import hashlib
 import json
 import os
@@ -29,10 +36,16 @@ STATE = "app.json"
 MAX_BOOTS = const(3)
 _MAX_MANIFEST = const(4096)
 _CHUNK = const(512)
+HOOK = None  # tests: called with the name of every step of install, swap and rollback
 
 
 class UpdateError(ValueError):
     pass
+
+
+def _step(name):
+    if HOOK is not None:
+        HOOK(name)
 
 
 def _rmtree(p):
@@ -44,6 +57,7 @@ def _rmtree(p):
         os.rmdir(p)
     else:
         os.remove(p)
+    _step("remove " + p)
 
 
 def _makedirs(path):
@@ -74,7 +88,48 @@ def _save(st):
     store.write_atomic(STATE, json.dumps(st).encode())
 
 
-def read_manifest(f, release_key, market=None):
+def version():
+    """The version of the app that runs: the installed bundle's, else the firmware's."""
+    v = state().get("version")
+    if v is None:
+        import fwinfo
+
+        v = fwinfo.VERSION
+    return v
+
+
+def _vkey(v):
+    try:
+        return [int(p) for p in v.split(".")]
+    except (AttributeError, ValueError):
+        raise UpdateError("bad version %r" % (v,))
+
+
+def check_target(m, market, board):
+    """Refuse an offer or manifest ``m`` (a payload dict) that is not for this device, or that
+    would not move its app forward; returns the running version."""
+    if market is not None and m.get("market") not in ("*", market):
+        raise UpdateError("bundle is for market %r" % m.get("market"))
+    if board is None:
+        import fwinfo
+
+        board = fwinfo.board_name()
+    if m.get("board") not in ("*", board):
+        raise UpdateError("bundle is for board %r, this is %r" % (m.get("board"), board))
+    st = state()
+    if st.get("pending"):
+        raise UpdateError("version %s is not confirmed yet" % st.get("version"))
+    have, new = version(), m.get("version")
+    if new == st.get("rejected"):
+        raise UpdateError("version %s was rolled back here" % new)
+    if _vkey(new) == _vkey(have):
+        raise UpdateError("version %s is installed already" % new)
+    if _vkey(new) < _vkey(have) and m.get("downgrade") is not True:
+        raise UpdateError("version %s is older than %s (not signed as a downgrade)" % (new, have))
+    return have
+
+
+def read_manifest(f, release_key, market=None, board=None):
     """Read and verify the bundle's header and manifest from stream ``f``; the payload dict."""
     head = f.read(8)
     if len(head) != 8 or head[:4] != b"MMB1":
@@ -95,8 +150,7 @@ def read_manifest(f, release_key, market=None):
         raise UpdateError("manifest refused: %s" % exc)
     if not isinstance(m, dict) or m.get("type") != "bundle" or m.get("v") != 1:
         raise UpdateError("not a bundle manifest")
-    if market is not None and m.get("market") not in ("*", market):
-        raise UpdateError("bundle is for market %r" % m.get("market"))
+    check_target(m, market, board)
     files = m.get("files")
     if not isinstance(files, list) or not files:
         raise UpdateError("bundle lists no files")
@@ -105,13 +159,14 @@ def read_manifest(f, release_key, market=None):
     return m
 
 
-def install(path, release_key, market=None):
+def install(path, release_key, market=None, board=None):
     """Install the bundle file at ``path``; returns its version. Raises UpdateError and leaves
     the installed app untouched on any fault."""
+    recover()
     _rmtree(NEW)
     try:
         with open(path, "rb") as f:
-            m = read_manifest(f, release_key, market)
+            m = read_manifest(f, release_key, market, board)
             buf = bytearray(_CHUNK)
             for p, size, digest in m["files"]:
                 target = NEW + "/" + p
@@ -126,6 +181,7 @@ def install(path, release_key, market=None):
                         h.update(memoryview(buf)[:k])
                         out.write(memoryview(buf)[:k])
                         left -= k
+                _step("write " + p)
                 if h.digest() != digest:
                     raise UpdateError("%s: SHA-256 does not match the signed manifest" % p)
             if f.read(1):
@@ -133,30 +189,62 @@ def install(path, release_key, market=None):
     except BaseException:
         _rmtree(NEW)
         raise
-    st = state()
-    _rmtree(PREV)
-    if exists(APP):
-        os.rename(APP, PREV)
-    os.rename(NEW, APP)
     _save({"version": m["version"], "pending": True, "boots": 0,
-           "previous": st.get("version")})
+           "previous": state().get("version"), "swap": 1})
+    _swap()
     return m["version"]
+
+
+def _swap():
+    """The journaled swap (app.json says "swap"): every step may run again after a cut."""
+    _step("journal swap")
+    if exists(NEW):
+        if exists(APP):
+            _rmtree(PREV)
+            os.rename(APP, PREV)
+            _step("rename app")
+        os.rename(NEW, APP)
+        _step("rename new")
+    st = state()
+    st.pop("swap", None)
+    _save(st)
 
 
 def rollback(reason="rolled back"):
     """Put the previous app back (or none, the firmware's own lib); returns its version."""
     st = state()
-    _rmtree(APP)
-    if exists(PREV):
+    if not st.get("back"):
+        st = {"version": st.get("previous"), "pending": False, "boots": 0,
+              "rejected": st.get("version"),
+              "last": [st.get("version"), "rolled-back", reason[:120]], "back": 1}
+        _save(st)
+    _step("journal back")
+    if st["version"] is None:
+        _rmtree(APP)
+        _rmtree(PREV)
+    elif exists(PREV):
+        _rmtree(APP)
         os.rename(PREV, APP)
-    _save({"version": st.get("previous"), "pending": False, "boots": 0,
-           "rejected": st.get("version"), "reason": reason})
-    return st.get("previous")
+        _step("rename prev")
+    st.pop("back", None)
+    _save(st)
+    return st["version"]
+
+
+def recover():
+    """Finish a swap or a rollback that a power cut interrupted."""
+    st = state()
+    if st.get("swap"):
+        _swap()
+    elif st.get("back"):
+        rollback()
 
 
 def boot():
-    """Call before importing the app: counts the boots of a pending app and rolls it back after
-    MAX_BOOTS without a confirm(). Returns the version that will run."""
+    """Call before importing the app: finishes an interrupted swap or rollback, counts the boots
+    of a pending app and rolls it back after MAX_BOOTS without a confirm(). Returns the
+    version that will run."""
+    recover()
     st = state()
     if st.get("pending"):
         if st.get("boots", 0) >= MAX_BOOTS:
@@ -171,6 +259,7 @@ def confirm():
     st = state()
     if st.get("pending"):
         st["pending"] = False
+        st["last"] = [st.get("version"), "installed", ""]
         _save(st)
 
 

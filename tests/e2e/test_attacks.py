@@ -179,6 +179,7 @@ def test_unsigned_and_tampered_updates_are_refused(fleet):
     payload = P.encode(P.read(good[8:8 + n]).message)     # the manifest without its signature
     unsigned = b"MMB1" + len(payload).to_bytes(4, "big") + payload + good[8 + n:]
     with connect(port) as board:                            # Ctrl-C stops the agent
+        board.transport.enter_raw_repl(soft_reset=True)     # a fresh heap, as release install has
         for name, bundle in (("tampered", bytes(tampered)), ("foreign", foreign),
                              ("unsigned", unsigned)):
             board.write_file(f"{name}.mmb", bundle)

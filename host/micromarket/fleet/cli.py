@@ -154,25 +154,36 @@ _keys_opt = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, 
 @click.option("--board", "board_name", default=None, help="bundle the app as built for this board")
 @click.option("--dir", "directory", default=None, type=click.Path(path_type=Path),
               help="bundle the files of this directory instead")
+@click.option("--for-board", default=None,
+              help="with --dir: the board the files are for (default '*': any board)")
+@click.option("--downgrade", is_flag=True, help="devices may install it over a newer version")
 @click.option("--market", default="*", help="market the bundle is for ('*': any)")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="bundle file to write")
 @_keys_opt
 @click.option("--passphrase-file", default=None, help="passphrase of the release key")
 @click.option("--json", "as_json", is_flag=True)
-def sign_cmd(version, board_name, directory, market, out, keys_dir, passphrase_file, as_json):
-    """Sign a bundle of the app (for a board) or of a directory."""
+def sign_cmd(version, board_name, directory, for_board, downgrade, market, out, keys_dir, passphrase_file,
+             as_json):
+    """Sign a bundle of the app (for a board) or of a directory.
+
+    Devices install only a newer version than they run; --downgrade signs the operator's
+    consent to go back. Example: micromarket release sign --version 1.4.0 --board virtual-plug --out app.mmb
+    """
     if (board_name is None) == (directory is None):
         raise UsageError("give exactly one of --board and --dir", "--board B bundles the app built for B")
     if board_name:
         from ..boards.board import get_board
         from ..device.deploy import build_app
 
-        files = build_app(get_board(board_name))
+        if for_board not in (None, board_name):
+            raise UsageError("--for-board differs from --board", "--board B makes the bundle for B")
+        spec = get_board(board_name)
+        files, for_board = build_app(spec), spec.name
     else:
         files = files_from_dir(directory)
     key = hostkeys.load_private(keys_dir or hostkeys.default_dir(), "release",
                                 hostkeys.read_passphrase(passphrase_file))
-    data = make_bundle(files, version, key, market)
+    data = make_bundle(files, version, key, market, for_board or "*", downgrade)
     tmp = out.with_name(out.name + ".part")
     tmp.write_bytes(data)
     tmp.replace(out)
@@ -201,9 +212,11 @@ def verify_cmd(bundle, keys_dir, public_key, as_json):
     manifest, files = verify_bundle(data, pub_bytes)
     if as_json:
         click.echo(json.dumps({"ok": True, "version": manifest.version, "market": manifest.market,
+                               "board": manifest.board, "downgrade": manifest.downgrade,
                                "files": [[p, s, d.hex()] for p, s, d in manifest.files]}))
     else:
-        click.echo(f"{bundle}: signature good, version {manifest.version}, {len(files)} files verified")
+        click.echo(f"{bundle}: signature good, version {manifest.version} for board {manifest.board}"
+                   f"{' (a downgrade)' if manifest.downgrade else ''}, {len(files)} files verified")
 
 
 @click.group("keys")

@@ -5,7 +5,8 @@ A bundle file is made to be checked while it streams through a small heap::
     b"MMB1"                    magic and format version
     u32 big-endian N           length of the manifest
     N bytes                    the manifest: a COSE_Sign1 "bundle" message signed by the release key
-                               (kid "release"): version and [path, size, sha256] of every file
+                               (kid "release"): market, board, version, downgrade flag and
+                               [path, size, sha256] of every file
     the files' bytes           concatenated in manifest order, sizes as in the manifest
 
 Nothing follows the last file. A device reads the header and the manifest, verifies the
@@ -35,15 +36,17 @@ def _check_path(path: str) -> None:
                          f"use relative paths without '..', at most {MAX_PATH} bytes")
 
 
-def make_bundle(files: dict[str, bytes], version: str, private_key, market: str = "*") -> bytes:
-    """Sign a manifest of ``files`` with the release key; return the bundle file's bytes."""
+def make_bundle(files: dict[str, bytes], version: str, private_key, market: str = "*", board: str = "*",
+                downgrade: bool = False) -> bytes:
+    """Sign a manifest of ``files`` with the release key; return the bundle file's bytes.
+    ``downgrade``: devices may install it over a newer version (otherwise they refuse it)."""
     if not files:
         raise UsageError("no files to bundle", "give a board or a directory holding the app")
     paths = sorted(files)
     for p in paths:
         _check_path(p)
     try:
-        manifest = Bundle(market=market, version=version,
+        manifest = Bundle(market=market, board=board, version=version, downgrade=downgrade,
                           files=tuple((p, len(files[p]), hashlib.sha256(files[p]).digest()) for p in paths))
     except ProtocolError as exc:
         raise UsageError(f"cannot make the bundle: {exc.reason}", "check the version and the files") from exc

@@ -8,7 +8,7 @@ foundation (errors, paths), never another layer.
 Messages (frozen dataclasses, validated when built; fields named as on the wire)::
 
     Context Tender Position Award Delivery Receipt Clearing Error
-    Challenge Response Enrollment Bundle          KINDS = {"tender": Tender, ...}
+    Challenge Response Enrollment Bundle Offer Status     KINDS = {"tender": Tender, ...}
 
     t = Tender(market="m1", party=pid, seq=7, interval=1700000100, side="buy",
                curve=((300_000, 500), (200_000, 1000)), expiry=1700000040)
@@ -40,18 +40,19 @@ from .cose import message_hash, party_id, public_key_bytes
 from .errors import (ERROR_CODES, ERROR_NAMES, DecodeError, OversizeError, ProtocolError,
                      SignatureError, ValidationError, VersionError)
 from .messages import (KINDS, VERSION, Award, Bundle, Challenge, Clearing, Context, Delivery,
-                       Enrollment, Error, Message, Position, Receipt, Response, Tender,
-                       from_payload)
-from .topics import parse_topic, subscription, topic
+                       Enrollment, Error, Message, Offer, Position, Receipt, Response, Status,
+                       Tender, from_payload)
+from .topics import chunk_topic, parse_topic, subscription, topic
 
 __all__ = [
     "MAX_MESSAGE", "VERSION", "KINDS", "ERROR_CODES", "ERROR_NAMES",
     "ProtocolError", "DecodeError", "OversizeError", "SignatureError", "ValidationError",
     "VersionError",
     "Message", "Context", "Tender", "Position", "Award", "Delivery", "Receipt", "Clearing",
-    "Error", "Challenge", "Response", "Enrollment", "Bundle",
+    "Error", "Challenge", "Response", "Enrollment", "Bundle", "Offer", "Status",
     "encode", "decode", "sign", "verify", "read", "Signed", "from_payload",
     "message_hash", "party_id", "public_key_bytes", "topic", "subscription", "parse_topic",
+    "chunk_topic",
     "codec", "cose",
 ]
 

@@ -106,6 +106,14 @@ PARTY_ID = text(17, 17, PARTY_RE, "a party id ('p' + 16 hex digits)")
 ACTOR = Field("a party id or a market id",
               lambda v: v if isinstance(v, str) and MARKET_RE.fullmatch(v) else _BAD)
 BUNDLE_MARKET = Field("a market id or '*'", lambda v: v if v == "*" else MARKET_ID.check("market", v))
+BOARD_NAME = text(1, 32, re.compile(r"[a-z0-9][a-z0-9\-]*|\*"), "a board name ([a-z0-9-], 1..32 chars) or '*'")
+VERSION_RE = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6}){0,3}")
+APP_VERSION = text(1, 27, VERSION_RE, "a version: 1..4 dot-separated numbers of 1..6 digits")
+BOOL = Field("true or false", lambda v: v if isinstance(v, bool) else _BAD)
+CHUNK = uint(256, 2048, "a chunk size of 256..2048 bytes")
+OUTCOME = choice("installed", "refused", "rolled-back")
+UPDATE = record(("version", text(1, 32)), ("outcome", OUTCOME), ("reason", text(0, 120)),
+                what="a [version, outcome, reason]")
 SIDE = choice(*SIDES)
 HASH = blob(32, what="a 32-byte SHA-256 hash")
 PUBLIC_KEY = blob(32, what="a 32-byte Ed25519 public key")
@@ -124,6 +132,11 @@ TARIFF = array(TARIFF_STEP, 1, MAX_TARIFF, f"a tariff of 1..{MAX_TARIFF} [at, fe
 FORECAST = record(("from", U32), ("slot", uint(1, DAY)),
                   ("prices", array(U32, 0, MAX_FORECAST, f"a list of 0..{MAX_FORECAST} prices")),
                   what="a [from, slot, prices] forecast")
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """An app version as numbers, for comparison: "1.10" > "1.9" > "1"."""
+    return tuple(int(p) for p in version.split("."))
 
 
 def check_tariff(name: str, tariff) -> None:

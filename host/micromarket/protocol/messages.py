@@ -261,11 +261,13 @@ class Enrollment(Message):
 
 @dataclass(frozen=True, kw_only=True)
 class Bundle(Message):
-    """Signed update manifest: version and [path, size, sha256] of every file (release-signed)."""
+    """Signed update manifest: board, version and [path, size, sha256] of every file (release-signed)."""
 
     KIND: ClassVar[str] = "bundle"
     market: str = wire(F.BUNDLE_MARKET)
-    version: str = wire(F.text(1, 32))
+    board: str = wire(F.BOARD_NAME)
+    version: str = wire(F.APP_VERSION)
+    downgrade: bool = wire(F.BOOL)
     files: tuple = wire(F.FILES)
 
     def check(self) -> None:
@@ -274,9 +276,33 @@ class Bundle(Message):
             raise ValidationError("bundle: a path is listed twice")
 
 
+@dataclass(frozen=True, kw_only=True)
+class Offer(Message):
+    """An update on the broker: which bundle, for which board, fetched in chunks (release-signed)."""
+
+    KIND: ClassVar[str] = "offer"
+    board: str = wire(F.BOARD_NAME)
+    version: str = wire(F.APP_VERSION)
+    downgrade: bool = wire(F.BOOL)
+    bundle: bytes = wire(F.HASH)
+    size: int = wire(F.uint(9))
+    chunk: int = wire(F.CHUNK)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Status(Message):
+    """A device's state: the app it runs and its latest update's outcome (device-signed)."""
+
+    KIND: ClassVar[str] = "status"
+    party: str = wire(F.PARTY_ID)
+    board: str = wire(F.BOARD_NAME)
+    version: str = wire(F.text(1, 32))
+    update: tuple | None = wire(F.UPDATE.or_null())
+
+
 KINDS: dict[str, type[Message]] = {cls.KIND: cls for cls in (
     Context, Tender, Position, Award, Delivery, Receipt, Clearing, Error,
-    Challenge, Response, Enrollment, Bundle)}
+    Challenge, Response, Enrollment, Bundle, Offer, Status)}
 
 
 def from_payload(payload) -> Message:

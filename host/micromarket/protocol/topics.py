@@ -8,12 +8,13 @@ PREFIX = "mm"
 TOPIC_KINDS = {
     "context": False,    # retained, market-signed MarketContext
     "clearing": False,   # market-signed Clearing after each gate closure
-    "bundle": False,     # retained, release-signed update manifest
     "tender": True,      # party -> market (a child market's Position travels here too)
     "delivery": True,    # party -> market
     "award": True,       # market -> party
     "receipt": True,     # market -> party
     "error": True,       # market -> party
+    "status": True,      # party -> all: the device's signed status (or its will's "offline")
+    "offer": True,       # retained, release-signed update offer; the last level is the board
 }
 
 
@@ -28,6 +29,12 @@ def topic(market: str, kind: str, party: str | None = None) -> str:
             raise ValidationError(f"topic {kind!r} needs a party id, got {party!r}")
         return f"{PREFIX}/{market}/{kind}/{party}"
     return f"{PREFIX}/{market}/{kind}"
+
+
+def chunk_topic(market: str, bundle_hash: bytes, n: int) -> str:
+    """The retained topic of chunk ``n`` of the bundle whose SHA-256 is ``bundle_hash``."""
+    topic(market, "context")  # checks the market id
+    return f"{PREFIX}/{market}/chunk/{bundle_hash[:8].hex()}/{n}"
 
 
 def subscription(market: str, kind: str) -> str:

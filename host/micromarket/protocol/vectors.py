@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..paths import PROTOCOL_DIR
 from . import (Award, Bundle, Challenge, Clearing, Context, Delivery, Enrollment, Error,
-               Position, Receipt, Response, Tender, encode, message_hash, party_id,
+               Offer, Position, Receipt, Response, Status, Tender, encode, message_hash, party_id,
                public_key_bytes, sign)
 from .diag import diag_bytes
 
@@ -105,10 +105,14 @@ def build() -> list[Vector]:
     out.append(_sign(Enrollment(market=MARKET, party=dev, key=dev_key, role="plug",
                                 board="shelly-plus-plug-s", site="Lindenweg 3",
                                 nbf=T0 - 86_400, exp=T0 + 365 * 86_400), "registrar"))
-    out.append(_sign(Bundle(market="*", version="1.0.0",
+    out.append(_sign(Bundle(market="*", board="shelly-plus-plug-s", version="1.0.0", downgrade=False,
                             files=(("main.py", 1_234, bytes.fromhex("11" * 32)),
                                    ("lib/agent.py", 5_678, bytes.fromhex("22" * 32)))),
                      "release"))
+    out.append(_sign(Offer(market=MARKET, board="shelly-plus-plug-s", version="1.0.0", downgrade=False,
+                           bundle=bytes.fromhex("33" * 32), size=7_301, chunk=1_024), "release"))
+    out.append(_sign(Status(market=MARKET, party=dev, board="shelly-plus-plug-s", version="1.0.0",
+                            update=("1.0.0", "installed", "")), "device"))
     return out
 
 

@@ -31,6 +31,7 @@ def test_round_trip(key, pub):
     assert files == FILES and manifest.version == "1.2.0" and manifest.market == "*"
     signed = read(data[8:8 + int.from_bytes(data[4:8], "big")])
     assert signed.kid == b"release"
+    assert manifest.board == "*" and manifest.downgrade is False
 
 
 @pytest.mark.parametrize("victim", sorted(FILES))
@@ -78,12 +79,17 @@ def test_cli_sign_and_verify(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == "micromarket: wrong passphrase for the release key — check the passphrase and try again"
     assert not out.exists()
-    assert main(["release", "sign", "--version", "2.0", "--dir", str(app), "--out", str(out),
-                 "--keys", str(kdir), "--passphrase-file", str(tmp_path / "pw")]) == 0
+    assert main(["release", "sign", "--version", "v2", "--dir", str(app), "--out", str(out),
+                 "--keys", str(kdir), "--passphrase-file", str(tmp_path / "pw")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("micromarket: cannot make the bundle: field 'version' must be a version") and not out.exists()
+    assert main(["release", "sign", "--version", "2.0", "--dir", str(app), "--out", str(out), "--downgrade",
+                 "--for-board", "virtual-plug", "--keys", str(kdir), "--passphrase-file", str(tmp_path / "pw")]) == 0
     capsys.readouterr()
     assert main(["release", "verify", str(out), "--keys", str(kdir), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and [f[0] for f in report["files"]] == sorted(FILES)
+    assert report["board"] == "virtual-plug" and report["downgrade"] is True and report["version"] == "2.0"
     data = bytearray(out.read_bytes())
     data[-1] ^= 0xFF
     out.write_bytes(bytes(data))

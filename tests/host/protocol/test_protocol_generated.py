@@ -16,6 +16,8 @@ KEY_SEEDS = st.binary(min_size=32, max_size=32)
 HASH = st.binary(min_size=32, max_size=32)
 SIDE = st.sampled_from(["buy", "sell"])
 TEXT = st.text(max_size=20).filter(lambda s: len(s.encode()) <= 32)
+BOARD = st.from_regex(r"[a-z0-9][a-z0-9\-]{0,31}", fullmatch=True) | st.just("*")
+APP_VERSION = st.lists(st.integers(0, 999999), min_size=1, max_size=4).map(lambda v: ".".join(map(str, v)))
 
 
 def curve(side: str, low: int, high: int):
@@ -78,9 +80,19 @@ def messages(draw):
                                            role=draw(TEXT.filter(bool)),
                                            board=draw(TEXT.filter(bool)), site=draw(TEXT),
                                            nbf=nbf, exp=exp),
-        "bundle": lambda: P.Bundle(market=draw(st.just("*") | MARKET), version="1.2.3",
+        "bundle": lambda: P.Bundle(market=draw(st.just("*") | MARKET), board=draw(BOARD),
+                                   version=draw(APP_VERSION), downgrade=draw(st.booleans()),
                                    files=tuple((f"f{i}.py", draw(U32), draw(HASH))
                                                for i in range(draw(st.integers(1, 64))))),
+        "offer": lambda: P.Offer(market=market, board=draw(BOARD), version=draw(APP_VERSION),
+                                 downgrade=draw(st.booleans()), bundle=draw(HASH),
+                                 size=draw(st.integers(9, 2**32 - 1)),
+                                 chunk=draw(st.integers(256, 2048))),
+        "status": lambda: P.Status(market=market, party=party, board=draw(BOARD),
+                                   version=draw(TEXT.filter(bool)),
+                                   update=draw(st.none() | st.tuples(
+                                       TEXT.filter(bool), st.sampled_from(["installed", "refused", "rolled-back"]),
+                                       TEXT))),
     }
     return build[kind]()
 

@@ -106,7 +106,7 @@ def test_cross_field_rules():
     assert ok.tariff_at(86400 + 3599) == (1, 9) and ok.tariff_at(3600) == (2, 8)
     assert [ok.expected(t) for t in (7199, 7200, 8099, 8100, 9000)] == [None, 5, 5, 6, None]
     with pytest.raises(P.ValidationError, match="listed twice"):
-        P.Bundle(market="*", version="1", files=(("a", 1, bytes(32)), ("a", 2, bytes(32))))
+        P.Bundle(market="*", board="*", version="1", downgrade=False, files=(("a", 1, bytes(32)), ("a", 2, bytes(32))))
     with pytest.raises(P.ValidationError, match="both curves are empty"):
         P.Position(market="city", party="demo", seq=1, interval=0, buy=(), sell=(), expiry=0)
 
