@@ -5,7 +5,13 @@
 # Per interval s (length L, gate closure G before it, both from the market's signed context):
 #   - halfway through the interval before it, the tender for s: the personality's curve, signed
 #     with a fresh sequence number, sent once the queue of unsent deliveries is empty (sequence
-#     numbers reach the market in order);
+#     numbers reach the market in order). Until the market answers it, the same bytes go again
+#     after a reconnection and every quarter of an interval: a broker or a market may die with
+#     the first copy, and the market takes a copy of a tender it holds as such. The answer before
+#     the gate is an error naming it (the award and the clearing come at the gate, where the
+#     copies stop; so they do when the tender for the next interval is made). An error `replay`
+#     says a later message of ours overtook a copy the market never had: the tender is made
+#     anew, with a new number;
 #   - the award for s is acted on only if the market key verifies it and it names the hash of our
 #     own tender for s;
 #   - at s: the relay (or a battery's setpoint) follows the award, or the personality's island
@@ -52,10 +58,11 @@ class Agent:
         self.length = cfg.get("interval", 900)  # until a context says otherwise
         self.ctx = None
         self.tenders = {}  # interval -> (tender hash, side), or None for "no tender"
+        self._ask = None  # the tender not answered yet: [interval, bytes, hash, due, connects]
         self.awards = {}  # interval -> (award payload, award hash)
         self.stats = {"tenders": 0, "awards": 0, "acted": 0, "island": 0, "refused": 0,
                       "deliveries": 0, "uploaded": 0, "resent": 0, "receipts": 0,
-                      "errors": 0, "set_aside": 0}
+                      "errors": 0, "set_aside": 0, "retendered": 0}
         # deliveries sent and waiting for their receipt: [message hash, queue id, tick sent]
         self.sent = []
         self._tick = 0  # interval boundaries passed
@@ -90,7 +97,7 @@ class Agent:
         except Exception as exc:  # noqa: BLE001 - nothing on the broker may stop the link's
             # reader (a MemoryError or any fault under a message): refused, and the next one
             self.stats["refused"] += 1
-            self.log("refused:", exc if isinstance(exc, ValueError) else repr(exc))
+            self.log("refused:", exc)
 
     async def _receive(self):
         while True:
@@ -134,6 +141,12 @@ class Agent:
         e = wire.check(self.market_key, self.market, data, "error")
         self.stats["errors"] += 1
         self.log("market error", e.get("code"), e.get("reason"))
+        a = self._ask
+        if a is not None and e.get("ref") == a[2]:
+            self._ask = None
+            if e.get("code") == 4:  # replay: see "tender" above
+                self.tenders.pop(a[0], None)
+            return
         if e.get("code") not in _KEEP:
             w = self._waiting(e.get("ref"))
             if w is not None:  # one of our deliveries, refused for good: keep it, never resend
@@ -254,6 +267,20 @@ class Agent:
         if ctx is None or not self.link.connected:
             return
         n = self.length
+        topic = wire.topic(self.market, "tender", self.party)
+        a = self._ask  # the tender not answered yet: again after a reconnection, or when due
+        if a is not None and (now >= a[3] or a[4] != self.link.connects):
+            if now >= a[0] - ctx["gate"]:
+                self._ask = None  # its gate has closed: the award, if any, is on its way
+            else:
+                if now >= a[3]:  # (a copy for a reconnection keeps the quarters' times)
+                    a[3] = now + n // 4
+                a[4] = self.link.connects
+                try:
+                    await self.link.publish(topic, a[1], qos=1)
+                except OSError:
+                    return  # the next connection sends it
+                self.stats["retendered"] += 1
         b = (now + ctx["gate"]) // n * n + n  # the interval whose gate is still open
         if b in self.tenders or now < b - n - n // 2:
             return
@@ -268,10 +295,12 @@ class Agent:
         msg = wire.tender(self.key, self.market, self.party, self.store.next_seq(), b, side,
                           curve, b)
         try:
-            await self.link.publish(wire.topic(self.market, "tender", self.party), msg, qos=1)
+            await self.link.publish(topic, msg, qos=1)
         except OSError:
             return  # the link dropped: the next pass tries again with a new sequence number
-        self.tenders[b] = (wire.message_hash(msg), side)
+        h = wire.message_hash(msg)
+        self.tenders[b] = (h, side)
+        self._ask = [b, msg, h, now + n // 4, self.link.connects]
         self.stats["tenders"] += 1
 
     # --- the loop ---------------------------------------------------------------------------

@@ -150,26 +150,22 @@ def _count(d, n, per_item):
 
 
 def _utf8(raw):
-    """Whether ``raw`` (not all ASCII) is UTF-8 in the forms RFC 3629 allows: shortest, no
-    surrogates (U+D800..DFFF), nothing above U+10FFFF."""
-    i, n = 0, len(raw)
-    while i < n:
-        c = raw[i]
-        i += 1
-        if c < 0x80:
-            continue
-        k = 1 if 0xC2 <= c < 0xE0 else 2 if 0xE0 <= c < 0xF0 else 3 if 0xF0 <= c < 0xF5 else 0
-        if not k or i + k > n:
-            return False
-        # the second byte's range rules out overlong forms, surrogates and > U+10FFFF
-        if not (0xA0 if c == 0xE0 else 0x90 if c == 0xF0 else 0x80) <= raw[i] <= \
-                (0x9F if c == 0xED else 0x8F if c == 0xF4 else 0xBF):
-            return False
-        for j in range(i + 1, i + k):
-            if raw[j] & 0xC0 != 0x80:
+    """Whether ``raw`` is UTF-8 in the forms RFC 3629 allows: shortest, no surrogates
+    (U+D800..DFFF), nothing above U+10FFFF."""
+    k = 0  # continuation bytes still due
+    for i, c in enumerate(raw):
+        if k:
+            if c & 0xC0 != 0x80:
                 return False
-        i += k
-    return True
+            k -= 1
+        elif c > 0x7F:
+            k = (c > 0xC1) + (c > 0xDF) + (c > 0xEF) if c < 0xF5 else 0
+            # the second byte's range rules out overlong forms, surrogates and > U+10FFFF
+            if not k or i + 1 < len(raw) and not \
+                    (0xA0 if c == 0xE0 else 0x90 if c == 0xF0 else 0x80) <= raw[i + 1] <= \
+                    (0x9F if c == 0xED else 0x8F if c == 0xF4 else 0xBF):
+                return False
+    return not k
 
 
 def _item(d, depth):
@@ -203,7 +199,7 @@ def _item(d, depth):
             text = str(raw, "utf-8")
         except UnicodeError:
             text = None
-        if text is None or n and max(raw) > 0x7F and not _utf8(raw):
+        if text is None or len(text) != n and not _utf8(raw):
             _fail("invalid utf-8 in text", start)
         return text
     if major == 4:
@@ -252,11 +248,7 @@ def loads(data, limit=MAX_INPUT, items=_MAX_ITEMS):
     if len(data) > limit:
         raise WireError("cbor: input of %d bytes exceeds the limit of %d" % (len(data), limit))
     d = [memoryview(data), 0, 0, items]
-    try:
-        obj = _item(d, 0)
-    except MemoryError:  # within the limits, but more than this heap holds now: a refusal
-        d = None
-        raise WireError("cbor: %d bytes decode to more than the free heap" % len(data))
+    obj = _item(d, 0)
     if d[1] != len(data):
         _fail("trailing bytes", d[1])
     return obj

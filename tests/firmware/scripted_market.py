@@ -8,7 +8,10 @@ its signature; a delivery it has already recorded gets its receipt again, as the
 does. ``forge_award`` sends awards signed with the wrong key, for the refusal tests; ``lose``
 swallows the first copy of the deliveries for the intervals named, with no receipt, as a market
 that dies after its broker acknowledged them would; ``refuse`` answers the deliveries for the
-intervals named with a signed error of the code given (``busy`` only the first copy).
+intervals named with a signed error of the code given (``busy`` only the first copy);
+``swallow`` swallows the first copies of every tender, as a market killed before its commit (or
+a broker that died) would. A copy of a tender it holds already is counted, as the real market
+takes it: not recorded again, no answer.
 """
 
 import threading
@@ -34,7 +37,8 @@ def day_price(interval_start, floor, cap):
 
 class ScriptedMarket:
     def __init__(self, port, parties, *, speed, anchor, interval=900, gate=150,
-                 floor=80_000, cap=300_000, qmax=100_000, key=None, lose=(), refuse=None):
+                 floor=80_000, cap=300_000, qmax=100_000, key=None, lose=(), refuse=None,
+                 swallow=0):
         self.port, self.parties = port, dict(parties)  # party id -> 32-byte public key
         self.clock = ScaledClock(speed, anchor)
         self.interval, self.gate, self.floor, self.cap, self.qmax = interval, gate, floor, cap, qmax
@@ -51,6 +55,10 @@ class ScriptedMarket:
         self.refuse = dict(refuse or {})  # interval -> error code name
         self.errors = defaultdict(int)  # (party, interval) -> errors sent for its deliveries
         self.refused = []
+        self.swallow = swallow  # copies of each tender swallowed
+        self.swallowed = defaultdict(int)  # tender hash -> copies swallowed
+        self.tender_copies = defaultdict(int)  # party -> copies of tenders held already
+        self.tender_log = []  # (market time, party, interval, hash) of every copy that came
         self.balances = defaultdict(int)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -156,6 +164,14 @@ class ScriptedMarket:
         h = P.message_hash(m.payload)
         with self._lock:
             if kind == "tender":
+                self.tender_log.append((self.now(), party, msg.interval, h))
+                if self.swallowed[h] < self.swallow:
+                    self.swallowed[h] += 1
+                    return
+                held = self.tenders.get((party, msg.interval))
+                if held is not None and held[0] == h:
+                    self.tender_copies[party] += 1
+                    return
                 self.seqs[party].append(msg.seq)
                 self.tenders[(party, msg.interval)] = (h, msg)
                 return

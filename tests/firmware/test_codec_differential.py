@@ -9,7 +9,7 @@ all, or accepted by all with the same decoded value (its deterministic encoding)
 The decoders run with a heap of 1 MB here: the question is which bytes each accepts, and a map of
 1024 pairs, within the limits, takes more than a board's whole heap. A board decodes what the
 market sends with far tighter limits (256 items, 2 KB; test_agent_hostile.py) and refuses, not
-crashes, on a MemoryError (wire.loads turns it into a WireError)."""
+crashes, on a MemoryError (the agent refuses any message whose handling fails)."""
 
 import os
 import subprocess

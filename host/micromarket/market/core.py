@@ -267,6 +267,12 @@ class Market:
             out.append(Outbound(self.topic("receipt", msg.party), receipt))
         else:
             if msg.seq <= last_seq:
+                # a device sends a tender again until it is answered (the first copy may have
+                # died with a broker): the same bytes, held already, are a copy, not a replay
+                held = self.conn.execute("SELECT 1 FROM tenders WHERE interval = ? AND party = ? "
+                                         "AND hash = ?", (msg.interval, party, signed.hash))
+                if held.fetchone() is not None:
+                    return "resent"
                 raise Refused("replay", f"sequence {msg.seq} is not above {last_seq}",
                               signed.hash)
             self._tender(msg, signed, now)

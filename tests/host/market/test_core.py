@@ -86,6 +86,23 @@ def test_a_delivery_sent_again_is_answered_again_and_settled_once(market, partie
     assert L.verify(market.conn, market.public, "m1").ok
 
 
+def test_a_tender_sent_again_is_a_copy_not_a_replay(market, parties):
+    """A device sends its tender again until it is answered: a copy of a tender held already,
+    even after a later message of the party, is taken as such (counted resent, nothing recorded,
+    no error); a tender the market never had, overtaken by a later message, is a replay."""
+    s = market.open_interval()
+    p = parties[0]
+    first = loadgen.tender(p, "m1", s, 80_000, 400_000)
+    market.ingest([first])
+    lost = loadgen.tender(p, "m1", s + 300, 80_000, 400_000)  # never reached the market
+    market.ingest([loadgen.tender(p, "m1", s + 600, 80_000, 400_000)])
+    rows = sum(1 for _ in L.rows(market.conn))
+    assert market.ingest([first, first]) == []
+    assert market.counters["resent"] == 2 and market.counters["tender"] == 2
+    assert sum(1 for _ in L.rows(market.conn)) == rows  # nothing recorded again
+    assert _codes(market, market.ingest([lost])) == ["replay"]
+
+
 def test_a_later_tender_replaces_the_earlier_one(market, parties):
     s = market.open_interval()
     p = parties[0]

@@ -55,8 +55,8 @@ def test_bad_input_is_refused_signed_and_counted(tmp_path, mosquitto, market_key
             (first[0], bytes(bad_sig), a, "signature"),
             (*_tender(stranger)[:1], _tender(stranger)[1], stranger, "unknown-party"),
             (first[0], first[1], a, None),                       # honest: accepted
-            (first[0], first[1], a, "replay"),                   # the same bytes again
-            (*_tender(a, seq=1), a, "replay"),                   # an old sequence number
+            (first[0], first[1], a, None),                       # the same bytes: a copy
+            (*_tender(a, seq=1, curve=((190_000, 100),)), a, "replay"),  # an old seq, new bytes
             (*_tender(b, interval=T0), b, "interval-closed"),
             (*_tender(b, interval=S1 + 300 * 500), b, "interval-future"),
             (*_tender(b, curve=((900_000, 10),)), b, "out-of-bounds"),
@@ -81,7 +81,8 @@ def test_bad_input_is_refused_signed_and_counted(tmp_path, mosquitto, market_key
         assert sorted(got) == sorted((w.party, c) for w, c in expected)
         counters = svc.market.counters
         wait_for(lambda: counters["tender"] == 5, what="the honest tenders")
-        assert counters["tender"] == 5 and counters["replay"] == 2 and counters["malformed"] == 1
+        wait_for(lambda: counters["resent"] == 1, what="the copy of a tender")
+        assert counters["tender"] == 5 and counters["replay"] == 1 and counters["malformed"] == 1
         # after gate closure: the interval clears, late tenders are refused
         clock.set(S1 - 50)
         awards = client.wait(lambda t, _p: "/award/" in t, n=5)
