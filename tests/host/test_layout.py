@@ -20,7 +20,7 @@ FOUNDATION = {"errors", "paths", "keys", "lazy"}
 ALLOWED = {
     "protocol": set(),
     "boards": set(),
-    "market": {"protocol"},
+    "market": {"protocol", "boards"},     # a party's largest power is its board's
     "device": {"protocol", "boards"},
     "fleet": {"protocol", "boards", "device", "market"},
     "sim": {"protocol", "boards", "device", "market", "fleet"},

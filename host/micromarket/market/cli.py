@@ -207,18 +207,26 @@ def stats_cmd(db_path, as_json):
         counters = json.loads(get_meta(conn, "counters", "{}"))
         intervals = [dict(zip(("interval", "price", "local", "grid_buy", "grid_sell", "tenders"), r))
                      for r in conn.execute("SELECT interval, price, local, grid_buy, grid_sell, "
-                                           "tenders FROM intervals ORDER BY interval")]
+                                           "tenders FROM intervals WHERE state = 'cleared' "
+                                           "ORDER BY interval")]
+        failed = []
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'failures'").fetchone():
+            failed = [dict(zip(("interval", "time", "reason"), r)) for r in conn.execute(
+                "SELECT interval, time, reason FROM failures ORDER BY interval")]
         books = settlement.books(conn)
         result = {"market": get_meta(conn, "market"), "counters": counters,
-                  "intervals": intervals, **settlement.balances(conn), "grid": books["grid"],
-                  "books": books["intervals"], "closing_error": books["closing_error"]}
+                  "intervals": intervals, "failed": failed, **settlement.balances(conn),
+                  "grid": books["grid"], "books": books["intervals"],
+                  "closing_error": books["closing_error"]}
     finally:
         conn.close()
     if as_json:
         click.echo(json.dumps(result))
         return
     click.echo(f"market {result['market']}: {len(intervals)} intervals cleared, "
-               f"Community Credit {result['community_credit']} ucr")
+               f"{len(failed)} failed, Community Credit {result['community_credit']} ucr")
+    for f in failed:
+        click.echo(f"  interval {f['interval']} FAILED at {f['time']}: {f['reason']}")
     for name, n in sorted(counters.items()):
         click.echo(f"  {name:<16} {n}")
     for party, v in result["parties"].items():

@@ -19,13 +19,14 @@ from .. import protocol as P
 from ..protocol import codec, cose
 from . import auction
 from . import ledger as L
+from . import limits
 from . import registry as R
 from . import settlement as S
 from .store import get_meta, set_meta, transaction
 
 log = logging.getLogger(__name__)
 ACCEPTS = {"tender": ("tender", "position"), "delivery": ("delivery",)}
-DELIVERY_WINDOW = 7 * 86400      # deliveries older than this are refused as closed
+DELIVERY_WINDOW = 7 * 86400      # deliveries for a cleared interval older than this are closed
 DAY = 86400
 FORECAST_SLOT = 900              # forecast prices cover slots of at least this many seconds
 FORECAST_DAYS = (4, 2, 1)        # weights of the clearings 1, 2, 3 days back in the forecast
@@ -99,7 +100,8 @@ class Market:
     def __init__(self, conn, config: Config, key, clock):
         self.conn, self.cfg, self.key, self.clock = conn, config, key, clock
         self.public = P.public_key_bytes(key)
-        self.counters: Counter = Counter()
+        # counted since the database was made: a restart carries on from the stored counters
+        self.counters: Counter = Counter(json.loads(get_meta(conn, "counters", "{}")))
         self._parties: dict[str, list] = {}
         set_meta(conn, "market", config.market)
         set_meta(conn, "key", self.public)
@@ -123,7 +125,9 @@ class Market:
         self._parties = {}
         for p in R.parties(self.conn, self.cfg.market):
             self._parties[p.party] = [Ed25519PublicKey.from_public_bytes(p.key), p.last_seq,
-                                      p.nbf, p.exp]
+                                      p.nbf, p.exp, p.role,
+                                      limits.interval_wh(limits.power_w(p.role, p.board),
+                                                         self.cfg.interval)]
         self._data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def _party(self, party: str) -> list | None:
@@ -215,7 +219,8 @@ class Market:
                     err = self.error(Refused(exc.code_name, exc.reason, _hash(data)), party)
                     if err:
                         out.append(err)
-                except (ValueError, TypeError, KeyError) as exc:   # a bug must not sink the batch
+                except Exception as exc:  # noqa: BLE001 - a bug must not sink the batch, nor be
+                    # redelivered into the same failure after a restart (it is acknowledged)
                     log.exception("message on %s failed", topic)
                     err = self.error(Refused("internal", f"internal error: {type(exc).__name__}"),
                                      party)
@@ -230,7 +235,8 @@ class Market:
     def _accept(self, kind: str, party: str | None, data: bytes, now: int,
                 ledger: L.Appender, out: list[Outbound]) -> str:
         if len(data) > P.MAX_MESSAGE:
-            raise Refused("oversized", f"message of {len(data)} bytes is over {P.MAX_MESSAGE}")
+            raise Refused("oversized", f"message of {len(data)} bytes is over {P.MAX_MESSAGE}",
+                          _hash(data))
         signed = P.read(data)
         msg = signed.message
         if msg.KIND not in ACCEPTS.get(kind, ()):
@@ -246,10 +252,13 @@ class Market:
         if entry is None:
             raise Refused("unknown-party", f"{party} is not enrolled in {self.cfg.market}",
                           signed.hash)
-        pub, last_seq, nbf, exp = entry
+        pub, last_seq, nbf, exp, role, most_wh = entry
         if not nbf <= now <= exp:
             raise Refused("expired", f"the enrollment of {party} is not valid now", signed.hash)
         signed.envelope.verify(pub)
+        if msg.KIND == "position" and role != limits.CHILD_MARKET:
+            raise Refused("wrong-type", f"a position comes only from a child market; {party} is "
+                                        f"enrolled as {role!r}", signed.hash)
         if msg.KIND == "delivery":
             # A device keeps a delivery until its receipt comes, and sends it again when none
             # does (the first copy, or the receipt, may have died with a broker or a market).
@@ -261,28 +270,33 @@ class Market:
             if prior is not None and bytes(prior[0]) == signed.hash:
                 out.append(Outbound(self.topic("receipt", msg.party), bytes(prior[1])))
                 return "resent"
-            receipt = self._delivery(msg, signed, now)
+            receipt = self._delivery(msg, signed, now, most_wh)
             ledger.append(msg.KIND, data, now)
             ledger.append("receipt", receipt, now)
             out.append(Outbound(self.topic("receipt", msg.party), receipt))
         else:
+            # A device sends a tender again until the market answers it (the first copy may have
+            # died with a broker): the same bytes the book holds are a copy, not a replay,
+            # answered with the tender's award once there is one, and taken no further.
+            prior = self.conn.execute("SELECT hash FROM tenders WHERE interval = ? AND party = ?",
+                                      (msg.interval, party)).fetchone()
+            if prior is not None and bytes(prior[0]) == signed.hash:
+                out.extend(Outbound(self.topic("award", party), bytes(body)) for (body,) in
+                           self.conn.execute("SELECT body FROM awards WHERE interval = ? AND "
+                                             "party = ? AND tender = ?",
+                                             (msg.interval, party, signed.hash)))
+                return "resent"
             if msg.seq <= last_seq:
-                # a device sends a tender again until it is answered (the first copy may have
-                # died with a broker): the same bytes, held already, are a copy, not a replay
-                held = self.conn.execute("SELECT 1 FROM tenders WHERE interval = ? AND party = ? "
-                                         "AND hash = ?", (msg.interval, party, signed.hash))
-                if held.fetchone() is not None:
-                    return "resent"
                 raise Refused("replay", f"sequence {msg.seq} is not above {last_seq}",
                               signed.hash)
-            self._tender(msg, signed, now)
+            self._tender(msg, signed, now, most_wh)
             ledger.append(msg.KIND, data, now)
         if msg.seq > last_seq:
             entry[1] = msg.seq
             R.set_seq(self.conn, party, msg.seq)
         return msg.KIND
 
-    def _tender(self, msg, signed, now: int) -> None:
+    def _tender(self, msg, signed, now: int, most_wh: int) -> None:
         c = self.cfg
         s = msg.interval
         if s % c.interval:
@@ -301,17 +315,24 @@ class Market:
             curves = [msg.buy, msg.sell]
             steps = [*msg.buy, *msg.sell]
             side = "both"
+            sides = (("buy", msg.buy), ("sell", msg.sell))
         else:
             curves = msg.curve
             steps = msg.curve
             side = msg.side
+            sides = ((side, msg.curve),)
         reputation = self.conn.execute("SELECT reputation FROM parties WHERE party = ?",
                                        (msg.party,)).fetchone()[0]
         most = S.tender_limit(c.qmax, reputation)
-        for curve in ((msg.buy, msg.sell) if msg.KIND == "position" else (msg.curve,)):
-            if sum(q for _p, q in curve) > most:
+        for name, curve in sides:
+            total = sum(q for _p, q in curve)
+            if total > most:
                 why = "" if most == c.qmax else f" at {msg.party}'s reputation {reputation}"
                 raise Refused("out-of-bounds", f"{msg.KIND} offers more than {most} Wh{why}",
+                              signed.hash)
+            if total > most_wh:
+                raise Refused("out-of-bounds", f"{msg.KIND} would {name} {total} Wh; {msg.party}'s"
+                                               f" power allows {most_wh} Wh in an interval",
                               signed.hash)
         floor, cap = c.prices(s)
         for price, _q in steps:
@@ -319,21 +340,38 @@ class Market:
                 raise Refused("out-of-bounds", f"price {price} is outside the tariff's "
                                                f"{floor}..{cap} of interval {s}", signed.hash)
         self.conn.execute("INSERT OR REPLACE INTO tenders (interval, party, seq, hash, side, curve,"
-                          " kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          (s, msg.party, msg.seq, signed.hash, side, cbor2.dumps(curves), msg.KIND))
+                          " kind, expiry) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          (s, msg.party, msg.seq, signed.hash, side, cbor2.dumps(curves), msg.KIND,
+                           msg.expiry))
 
-    def _delivery(self, msg, signed, now: int) -> bytes:
+    def _delivery(self, msg, signed, now: int, most_wh: int) -> bytes:
         c = self.cfg
         s = msg.interval
-        if s % c.interval or s + c.interval > now:
+        if msg.wh > most_wh:
+            raise Refused("out-of-bounds", f"delivery of {msg.wh} Wh; {msg.party}'s power allows "
+                                           f"{most_wh} Wh in an interval", signed.hash)
+        if s % c.interval:
+            raise Refused("invalid", f"interval {s} is not a multiple of {c.interval} s", signed.hash)
+        if s + c.interval > now:
             raise Refused("invalid", f"interval {s} has not ended", signed.hash)
-        if s + DELIVERY_WINDOW < now:
-            raise Refused("interval-closed", f"interval {s} is too old to settle", signed.hash)
+        state = self.conn.execute("SELECT state FROM intervals WHERE interval = ?",
+                                  (s,)).fetchone()
         row = self.conn.execute("SELECT hash FROM awards WHERE interval = ? AND party = ? AND "
                                 "side = ?", (s, msg.party, msg.side)).fetchone()
         if msg.award is not None and (row is None or row[0] != msg.award):
             raise Refused("invalid", "the delivery names an award this market did not make",
                           signed.hash)
+        if state is not None:               # cleared (or failed: traded nothing)
+            if s + DELIVERY_WINDOW < now:
+                raise Refused("interval-closed", f"interval {s} is too old to settle", signed.hash)
+        elif self.conn.execute("SELECT 1 FROM tenders WHERE interval = ? LIMIT 1",
+                               (s,)).fetchone():
+            # its tenders wait to be cleared (the market is catching up after a restart)
+            raise Refused("busy", f"interval {s} is not cleared yet; send the delivery again",
+                          signed.hash)
+        elif s + c.interval + limits.ISLAND_WINDOW < now:
+            raise Refused("interval-closed", f"interval {s} was never cleared and ended more than "
+                                             f"{limits.ISLAND_WINDOW} s ago", signed.hash)
 
         def receipt(amount: int, balance: int) -> bytes:
             return self.sign(P.Receipt(market=c.market, party=msg.party, interval=s,
@@ -415,14 +453,50 @@ class Market:
                 who.append((party, side))
         return orders, who
 
+    def expire(self, interval: int) -> list[Outbound]:
+        """Take the tenders of ``interval`` that expired before it is cleared out of the book
+        (they are never awarded); each party gets an ``expired`` error naming its tender."""
+        now = self.now()
+        rows = self.conn.execute("SELECT party, hash, expiry FROM tenders WHERE interval = ? AND "
+                                 "expiry < ?", (interval, now)).fetchall()
+        if not rows:
+            return []
+        out = []
+        for party, h, expiry in rows:
+            err = self.error(Refused("expired", f"the tender for {interval} expired at {expiry}, "
+                                                "before the interval was cleared", bytes(h)), party)
+            if err:
+                out.append(err)
+        with transaction(self.conn):
+            self.conn.execute("DELETE FROM tenders WHERE interval = ? AND expiry < ?",
+                              (interval, now))
+            set_meta(self.conn, "counters", json.dumps(self.counters))
+        return out
+
+    def fail(self, interval: int, exc: BaseException) -> None:
+        """Record that clearing, signing or publishing ``interval`` failed: it is not due again
+        (a restart does not run into the same failure) and the operator sees why."""
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        log.error("interval %d failed, the market goes on without it: %s", interval, reason,
+                  exc_info=exc)
+        self.counters["failed"] += 1
+        with transaction(self.conn):
+            self.conn.execute("INSERT OR IGNORE INTO intervals (interval, state) "
+                              "VALUES (?, 'failed')", (interval,))
+            self.conn.execute("INSERT OR REPLACE INTO failures (interval, time, reason) "
+                              "VALUES (?, ?, ?)", (interval, self.now(), reason))
+            set_meta(self.conn, "counters", json.dumps(self.counters))
+
     def clear(self, interval: int) -> list[Outbound]:
         """Clear ``interval`` against the grid; persist and return awards and the Clearing."""
+        expired = self.expire(interval)
         orders, who = self.orders(interval)
         result = auction.clear(orders, *self.cfg.prices(interval))
         awards = [(party, side, o[0], result.price, wh, wh, 0)
                   for (party, side), o, wh in zip(who, orders, result.awarded)]
-        return self._publish_clearing(interval, result.price, result.local, result.exported,
-                                      result.imported, len(orders), awards)
+        return expired + self._publish_clearing(interval, result.price, result.local,
+                                                result.exported, result.imported, len(orders),
+                                                awards)
 
     def _publish_clearing(self, interval, price, local, grid_buy, grid_sell, count,
                           awards) -> list[Outbound]:
@@ -455,7 +529,8 @@ class Market:
             S.add_community_credit(self.conn, credit)
             ledger.checkpoint(self.key, c.market, now)
             ledger.flush()
-        self.counters["cleared"] += 1
+            self.counters["cleared"] += 1
+            set_meta(self.conn, "counters", json.dumps(self.counters))
         out.append(Outbound(self.topic("clearing"), clearing))
         return out
 
@@ -466,7 +541,8 @@ class Market:
         return out
 
     def last_cleared(self) -> int | None:
-        row = self.conn.execute("SELECT max(interval) FROM intervals").fetchone()
+        row = self.conn.execute("SELECT max(interval) FROM intervals WHERE state = 'cleared'"
+                                ).fetchone()
         return row[0]
 
     def log_context(self, ob: Outbound) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .. import protocol as P
+from . import limits
 from . import registry as R
 
 
@@ -36,12 +37,17 @@ def make_parties(n: int, seed: int = 1) -> list[SimParty]:
     return out
 
 
-def register(conn, parties: list[SimParty], market: str) -> list[str]:
-    return R.add_parties(conn, [P.public_key_bytes(p.key) for p in parties], market)
+def register(conn, parties: list[SimParty], market: str, role: str = "plug") -> list[str]:
+    return R.add_parties(conn, [P.public_key_bytes(p.key) for p in parties], market, role)
+
+
+# Wh one simulated party offers at most: it is enrolled as a plug (limits.ROLE_POWER_W), whose
+# 3680 W over a 300 s interval come to 307 Wh
+QMAX = 300
 
 
 def curve(p: SimParty, side: str, floor: int, cap: int, steps: int = 3,
-          qmax: int = 3000) -> tuple:
+          qmax: int = QMAX) -> tuple:
     """A random step curve inside the bounds: buy prices falling, sell prices rising."""
     grid = max(1, (cap - floor) // 1000)
     prices = sorted({floor + p.rnd.randrange(grid + 1) * 1000 for _ in range(steps)},
@@ -51,11 +57,12 @@ def curve(p: SimParty, side: str, floor: int, cap: int, steps: int = 3,
 
 
 def tender(p: SimParty, market: str, interval: int, floor: int, cap: int,
-           side: str | None = None, expiry: int | None = None) -> tuple[str, bytes]:
+           side: str | None = None, expiry: int | None = None,
+           qmax: int = QMAX) -> tuple[str, bytes]:
     """(topic, signed tender bytes) of one simulated party."""
     side = side or ("sell" if p.rnd.random() < 0.4 else "buy")
     msg = P.Tender(market=market, party=p.party, seq=p.next_seq(), interval=interval, side=side,
-                   curve=curve(p, side, floor, cap), expiry=expiry or interval)
+                   curve=curve(p, side, floor, cap, qmax=qmax), expiry=expiry or interval)
     return P.topic(market, "tender", p.party), P.sign(msg, p.key, p.party)
 
 
@@ -92,8 +99,9 @@ async def drive(url, market: str, parties: list[SimParty], rounds: int,
             if ctx.start in seen:
                 continue
             seen.add(ctx.start)
+            most = limits.interval_wh(limits.ROLE_POWER_W["plug"], ctx.interval)
             for p in parties:
-                link.publish(*tender(p, market, ctx.start, ctx.floor, ctx.cap))
+                link.publish(*tender(p, market, ctx.start, ctx.floor, ctx.cap, qmax=most))
                 sent += 1
                 if sent % 500 == 0:
                     await asyncio.sleep(0)

@@ -7,7 +7,9 @@ Ingest takes whatever has arrived (up to ``BATCH`` messages), runs it through ``
 in one transaction, then publishes the errors and receipts. The clock task clears every
 interval whose gate has closed (also those missed while the market was down), publishes awards
 and the Clearing, settles the awards whose delivery window closed without a delivery, and
-republishes the retained MarketContext for the next interval.
+republishes the retained MarketContext for the next interval. An interval whose clearing,
+signing or publishing fails is recorded as failed with its reason (``Market.fail``;
+`micromarket market stats` lists it) and the market goes on with the next.
 
 Under a parent market the service follows the parent's context: its gate closes early enough for
 the parent's (``parent.gate_for``; it waits up to ``PARENT_WAIT`` s for that context at start),
@@ -128,15 +130,24 @@ class MarketService:
         clock, market = self.market.clock, self.market
         while True:
             for s in market.due():
+                try:
+                    if self.plink is not None:
+                        await self._clear_with_parent(s)
+                    else:
+                        self.publish(market.clear(s))
+                except Exception as exc:  # noqa: BLE001 - one interval must not stop the market
+                    try:
+                        market.fail(s, exc)
+                    except Exception:  # noqa: BLE001 - the database itself: try again next gate
+                        log.exception("could not record interval %d as failed", s)
+            try:
+                self.publish(market.close())
                 if self.plink is not None:
-                    await self._clear_with_parent(s)
-                else:
-                    self.publish(market.clear(s))
-            self.publish(market.close())
-            if self.plink is not None:
-                pm = self.parent.market
-                self._deliver_to_parent(parent_mod.deliveries_due(market, pm) or
-                                        parent_mod.unsettled_deliveries(market))
+                    pm = self.parent.market
+                    self._deliver_to_parent(parent_mod.deliveries_due(market, pm) or
+                                            parent_mod.unsettled_deliveries(market))
+            except Exception:  # noqa: BLE001 - nor may settling what is missing: next gate again
+                log.exception("settling missed deliveries failed")
             self._publish_context()
             sleep = asyncio.create_task(clock.sleep(market.next_gate() - clock.now() + 0.01))
             wake = asyncio.create_task(self._wake.wait())
@@ -203,6 +214,7 @@ class MarketService:
 
     async def _clear_with_parent(self, s: int) -> None:
         market = self.market
+        self.publish(market.expire(s))
         position = parent_mod.clear_local(market, s, self.parent.market)
         if position is not None:
             self.plink.publish(P.topic(self.parent.market, "tender", market.cfg.market), position)

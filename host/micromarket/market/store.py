@@ -26,11 +26,15 @@ CREATE TABLE IF NOT EXISTS ledger (
 CREATE TABLE IF NOT EXISTS tenders (
     interval INTEGER NOT NULL, party TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,
     side TEXT NOT NULL, curve BLOB NOT NULL, kind TEXT NOT NULL DEFAULT 'tender',
+    expiry INTEGER NOT NULL DEFAULT 4294967295,
     PRIMARY KEY (interval, party)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS intervals (
     interval INTEGER PRIMARY KEY, price INTEGER, local INTEGER, grid_buy INTEGER,
     grid_sell INTEGER, tenders INTEGER, community INTEGER, state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS failures (
+    interval INTEGER PRIMARY KEY, time INTEGER NOT NULL, reason TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS awards (
     interval INTEGER NOT NULL, party TEXT NOT NULL, side TEXT NOT NULL, price INTEGER NOT NULL,
@@ -79,10 +83,17 @@ def open_db(path, readonly: bool = False) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
+            _upgrade(conn)
     except sqlite3.DatabaseError as exc:
         raise MarketError(f"cannot open market database {path}: {exc}",
                           "check the path, or restore the file from a backup") from exc
     return conn
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Columns added since a database was made (a tender's expiry: none known, never expires)."""
+    if "expiry" not in {r[1] for r in conn.execute("PRAGMA table_info(tenders)")}:
+        conn.execute("ALTER TABLE tenders ADD COLUMN expiry INTEGER NOT NULL DEFAULT 4294967295")
 
 
 @contextmanager

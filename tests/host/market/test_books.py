@@ -38,27 +38,27 @@ def _codes(market, out):
 
 
 def test_silence_is_settled_like_an_honest_zero(db, market_key):
-    """Three sellers awarded 500 Wh each produce nothing: one reports 0 Wh, two stay silent (one
+    """Three sellers awarded 300 Wh each produce nothing: one reports 0 Wh, two stay silent (one
     of them sends its 0 Wh after the window closed). All three pay the same, fall to the same
     reputation, and the silent ones get a market-signed missed record and a receipt."""
     market = _market(db, market_key)
     sellers = loadgen.make_parties(3, seed=5)
     buyer = loadgen.make_parties(1, seed=6)[0]
-    loadgen.register(db, sellers + [buyer], "m1")
+    loadgen.register(db, sellers + [buyer], "m1", "meter")   # 959 Wh each
     market.reload_parties()
     s = market.open_interval()
-    market.ingest([_tender(p, s, "sell", ((100_000, 500),)) for p in sellers]
-                  + [_tender(buyer, s, "buy", ((300_000, 1500),))])
+    market.ingest([_tender(p, s, "sell", ((100_000, 300),)) for p in sellers]
+                  + [_tender(buyer, s, "buy", ((300_000, 900),))])
     market.clock.set(s - 60)
     awards = _awards(market, market.clear(s))
-    assert {awards[p.party][0].wh for p in sellers} == {500}
+    assert {awards[p.party][0].wh for p in sellers} == {300}
     price = awards[buyer.party][0].price
     assert price == 200_000                     # the curves meet between 100k and 300k
     market.clock.set(s + 300 + 5)
     honest, silent, late = sellers
     out = market.ingest([loadgen.delivery(honest, "m1", s, "sell", 0,
                                           P.message_hash(awards[honest.party][1])),
-                         loadgen.delivery(buyer, "m1", s, "buy", 1500,
+                         loadgen.delivery(buyer, "m1", s, "buy", 900,
                                           P.message_hash(awards[buyer.party][1]))])
     assert len(out) == 2 and all("/receipt/" in o.topic for o in out)
     market.clock.set(s + 300 + 12 * 300 - 1)    # one second before the window closes
@@ -74,8 +74,8 @@ def test_silence_is_settled_like_an_honest_zero(db, market_key):
                                           P.message_hash(awards[late.party][1]))])
     assert _codes(market, out) == ["interval-closed"]
     b = S.balances(db)["parties"]
-    expected = S.value(500, price) - S.value(500, CAP)   # the award, the shortfall at retail
-    assert expected == -100_000
+    expected = S.value(300, price) - S.value(300, CAP)   # the award, the shortfall at retail
+    assert expected == -60_000
     assert [b[p.party]["balance"] for p in sellers] == [expected] * 3
     assert [b[p.party]["reputation"] for p in sellers] == [875] * 3
     assert receipts[silent.party].amount == expected == receipts[silent.party].balance
@@ -89,19 +89,19 @@ def test_silence_is_settled_like_an_honest_zero(db, market_key):
         assert rec["award"] == P.message_hash(awards[party.party][1])
     report = L.verify(db, market.public, "m1")
     assert report.ok and report.unsigned_tail == 0
-    # the street bought 1500 Wh and produced nothing: the grid supplied all of it at retail
+    # the street bought 900 Wh and produced nothing: the grid supplied all of it at retail
     books = S.books(db)
-    assert books["intervals"] == [{"interval": s, "parties": -600_000, "grid": 600_000,
+    assert books["intervals"] == [{"interval": s, "parties": -360_000, "grid": 360_000,
                                    "parent": 0, "missed": 2, "sum": 0}]
-    assert books["grid"]["balance"] == S.value(1500, CAP)
-    assert books["grid"]["imported_wh"] == {"cleared": 0, "deviation": 1500}
+    assert books["grid"]["balance"] == S.value(900, CAP)
+    assert books["grid"]["imported_wh"] == {"cleared": 0, "deviation": 900}
 
 
 def test_a_poor_deliverer_may_offer_less(db, market_key):
     """Reputation's consequence: a tender may hold at most qmax * reputation / 1000 Wh."""
     market = _market(db, market_key, qmax=1000)
     poor, good, buyer = loadgen.make_parties(3, seed=7)
-    loadgen.register(db, [poor, good, buyer], "m1")
+    loadgen.register(db, [poor, good, buyer], "m1", "meter")
     market.reload_parties()
     s = market.open_interval()
     market.ingest([_tender(poor, s, "sell", ((100_000, 800),)),
@@ -175,15 +175,15 @@ def test_books_close_in_every_interval_and_match_the_meters(db, market_key, tmp_
 
 
 def test_a_delivery_on_the_other_side_does_not_escape_the_award(db, market_key):
-    """A seller awarded 500 Wh that reports 0 Wh consumed instead is settled as producing 0."""
+    """A seller awarded 300 Wh that reports 0 Wh consumed instead is settled as producing 0."""
     market = _market(db, market_key)
     seller, dodger, buyer = loadgen.make_parties(3, seed=8)
-    loadgen.register(db, [seller, dodger, buyer], "m1")
+    loadgen.register(db, [seller, dodger, buyer], "m1", "meter")
     market.reload_parties()
     s = market.open_interval()
-    market.ingest([_tender(seller, s, "sell", ((100_000, 500),)),
-                   _tender(dodger, s, "sell", ((100_000, 500),)),
-                   _tender(buyer, s, "buy", ((300_000, 1000),))])
+    market.ingest([_tender(seller, s, "sell", ((100_000, 300),)),
+                   _tender(dodger, s, "sell", ((100_000, 300),)),
+                   _tender(buyer, s, "buy", ((300_000, 600),))])
     market.clock.set(s - 60)
     awards = _awards(market, market.clear(s))
     market.clock.set(s + 305)
@@ -191,6 +191,6 @@ def test_a_delivery_on_the_other_side_does_not_escape_the_award(db, market_key):
                                           P.message_hash(awards[seller.party][1])),
                          loadgen.delivery(dodger, "m1", s, "buy", 0)])
     honest, dodged = (P.verify(o.payload, market.public, kind="receipt").amount for o in out)
-    assert honest == dodged == S.value(500, 200_000) - S.value(500, CAP)
+    assert honest == dodged == S.value(300, 200_000) - S.value(300, CAP)
     b = S.balances(db)["parties"]
     assert b[seller.party]["reputation"] == b[dodger.party]["reputation"] == 875

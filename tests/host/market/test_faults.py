@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket import keys
@@ -19,13 +20,14 @@ from micromarket.market.store import open_db
 from market_helpers import Client, ServiceThread, wait_for
 
 INTERVAL, GATE = 15, 3
+MOST = 15                   # Wh: a plug's 3680 W over 15 s
 
 
-def _serve(db, keydir, url):
+def _serve(db, keydir, url, interval=INTERVAL, gate=GATE):
     return subprocess.Popen(
         [sys.executable, "-m", "micromarket.cli", "market", "serve", "--market", "m1",
          "--db", str(db), "--broker", url, "--keys", str(keydir),
-         "--interval", str(INTERVAL), "--gate", str(GATE)],
+         "--interval", str(interval), "--gate", str(gate)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -54,7 +56,7 @@ def test_kill_9_mid_interval_loses_nothing(tmp_path, fresh_mosquitto):
                     P.verify(data, pub).start - GATE - time.time() > 8)
         s = P.verify(client.wait(roomy, timeout=INTERVAL + 10)[-1][1], pub).start
         for p in parties[:10]:
-            client.publish(*loadgen.tender(p, "m1", s, 80_000, 400_000))
+            client.publish(*loadgen.tender(p, "m1", s, 80_000, 400_000, qmax=MOST))
         deadline = time.monotonic() + 10
         while _accepted(db) < 10 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -62,7 +64,7 @@ def test_kill_9_mid_interval_loses_nothing(tmp_path, fresh_mosquitto):
         proc.send_signal(signal.SIGKILL)
         proc.wait(5)
         for p in parties[10:]:                 # the broker queues these for the market's session
-            client.publish(*loadgen.tender(p, "m1", s, 80_000, 400_000))
+            client.publish(*loadgen.tender(p, "m1", s, 80_000, 400_000, qmax=MOST))
         proc = _serve(db, keydir, fresh_mosquitto.url)
         awards = client.wait(lambda t, d: "/award/" in t and P.verify(d, pub).interval == s,
                              n=14, timeout=INTERVAL + 15)
@@ -79,6 +81,79 @@ def test_kill_9_mid_interval_loses_nothing(tmp_path, fresh_mosquitto):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        client.close()
+
+
+def _stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def _stats(db):
+    out = subprocess.run([sys.executable, "-m", "micromarket.cli", "market", "stats", "--db",
+                          str(db), "--json"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_a_bad_interval_does_not_stop_the_market(tmp_path, fresh_mosquitto):
+    """The issue's crash: a position past 2**32 - 1 Wh is refused by name; and a book that
+    cannot be cleared (injected: a step past what an award carries, as an older market could
+    store) makes that interval fail, recorded with its reason, while the market clears the next
+    one; a kill -9 and restart does not run into it again."""
+    keydir = tmp_path / "keys"
+    pub = bytes.fromhex(keys.init(keydir, roles=("market",))["market"])
+    db = tmp_path / "m.db"
+    child = Ed25519PrivateKey.generate()
+    [buyer] = loadgen.make_parties(1, seed=5)
+    conn = open_db(db)
+    registry.add_party(conn, P.public_key_bytes(child), "m1", role="market", party="n1")
+    loadgen.register(conn, [buyer], "m1")
+    conn.close()
+    client = Client(fresh_mosquitto.url)
+    n = 8                                               # s: the interval
+    proc = _serve(db, keydir, fresh_mosquitto.url, n, 2)
+    try:
+        def roomy(t, data):
+            return t == "mm/m1/context" and P.verify(data, pub).start - 2 - time.time() > 3
+        s = P.verify(client.wait(roomy, timeout=n + 10)[-1][1], pub).start
+        absurd = P.Position(market="m1", party="n1", seq=1, interval=s, buy=((400_000, 2**32 - 1),
+                            (300_000, 2**32 - 1)), sell=(), expiry=s)
+        client.publish(P.topic("m1", "tender", "n1"), P.sign(absurd, child, "n1"))
+        [(_t, err)] = client.wait(lambda t, _d: t == "mm/m1/error/n1")
+        assert P.ERROR_NAMES[P.verify(err, pub, kind="error").code] == "out-of-bounds"
+        conn = open_db(db)
+        conn.execute("INSERT INTO tenders (interval, party, seq, hash, side, curve) VALUES "
+                     "(?, ?, 1, ?, 'buy', ?)", (s, buyer.party, bytes(32),
+                                                cbor2.dumps([[400_000, 2**32]])))
+        conn.close()
+        # s fails at its gate; the market goes on and clears the next interval
+        client.wait(lambda t, d: t == "mm/m1/clearing" and P.verify(d, pub).interval == s + n,
+                    timeout=2 * n + 10)
+        stats = _stats(db)
+        assert [f["interval"] for f in stats["failed"]] == [s], stats["failed"]
+        assert "ValidationError" in stats["failed"][0]["reason"]
+        assert stats["counters"]["failed"] == 1
+        assert s not in {i["interval"] for i in stats["intervals"]}
+        assert proc.poll() is None
+        proc.kill()                                     # kill -9, and back
+        proc.wait(5)
+        assert b"interval %d failed" % s in proc.stderr.read()
+        proc = _serve(db, keydir, fresh_mosquitto.url, n, 2)
+        client.wait(lambda t, d: t == "mm/m1/clearing" and
+                    P.verify(d, pub).interval == s + 2 * n, timeout=2 * n + 10)
+        assert proc.poll() is None
+        stats = _stats(db)
+        assert [f["interval"] for f in stats["failed"]] == [s] and stats["counters"]["failed"] == 1
+        text = subprocess.run([sys.executable, "-m", "micromarket.cli", "market", "stats", "--db",
+                               str(db)], capture_output=True, text=True, timeout=60).stdout
+        assert f"interval {s} FAILED" in text and "1 failed" in text
+    finally:
+        _stop(proc)
         client.close()
 
 
@@ -104,18 +179,18 @@ def test_two_neighbourhoods_under_one_parent(tmp_path, mosquitto):
                        setup=setup_city) as city, \
          ServiceThread(tmp_path / "n1.db", Config(market="n1", parent="city"), keys_["n1"],
                        clock, url, ParentLink.from_url(parent, pubs["city"]),
-                       setup=lambda c: loadgen.register(c, sellers, "n1")) as n1, \
+                       setup=lambda c: loadgen.register(c, sellers, "n1", "pv")) as n1, \
          ServiceThread(tmp_path / "n2.db", Config(market="n2", parent="city"), keys_["n2"],
                        clock, url, ParentLink.from_url(parent, pubs["city"]),
-                       setup=lambda c: loadgen.register(c, buyers, "n2")) as n2:
+                       setup=lambda c: loadgen.register(c, buyers, "n2", "meter")) as n2:
         client = Client(url)
         for p in sellers:
             msg = P.Tender(market="n1", party=p.party, seq=1, interval=S1, side="sell",
-                           curve=((100_000, 1000),), expiry=S1)
+                           curve=((100_000, 900),), expiry=S1)
             client.publish(P.topic("n1", "tender", p.party), P.sign(msg, p.key, p.party))
         for p in buyers:
             msg = P.Tender(market="n2", party=p.party, seq=1, interval=S1, side="buy",
-                           curve=((300_000, 500),), expiry=S1)
+                           curve=((300_000, 450),), expiry=S1)
             client.publish(P.topic("n2", "tender", p.party), P.sign(msg, p.key, p.party))
         wait_for(lambda: n1.market.counters["tender"] == n2.market.counters["tender"] == 3,
                  what="the tenders of both neighbourhoods")
@@ -128,13 +203,13 @@ def test_two_neighbourhoods_under_one_parent(tmp_path, mosquitto):
         a2 = client.wait(award_of("n2"), n=3)
         sold = {P.verify(d, pubs["n1"]).party: P.verify(d, pubs["n1"]) for _t, d in a1}
         bought = {P.verify(d, pubs["n2"]).party: P.verify(d, pubs["n2"]) for _t, d in a2}
-        # n2's 1500 Wh of demand came from n1's surplus through the parent, shared equally
-        assert [bought[p.party].wh for p in buyers] == [500, 500, 500]
-        assert [sold[p.party].wh for p in sellers] == [500, 500, 500]
+        # n2's 1350 Wh of demand came from n1's surplus through the parent, shared equally
+        assert [bought[p.party].wh for p in buyers] == [450, 450, 450]
+        assert [sold[p.party].wh for p in sellers] == [450, 450, 450]
         city_awards = client.wait(lambda t, _d: t.startswith("mm/city/award/"), n=2)
         by_child = {P.verify(d, pubs["city"]).party: P.verify(d, pubs["city"])
                     for _t, d in city_awards}
-        assert by_child["n1"].side == "sell" and by_child["n1"].wh == 1500
-        assert by_child["n2"].side == "buy" and by_child["n2"].wh == 1500
+        assert by_child["n1"].side == "sell" and by_child["n1"].wh == 1350
+        assert by_child["n2"].side == "buy" and by_child["n2"].wh == 1350
         assert by_child["n1"].price == by_child["n2"].price == bought[buyers[0].party].price
         client.close()

@@ -34,17 +34,17 @@ def _street(tmp_path, url, city_clock, child_clock):
         ServiceThread(tmp_path / "city.db", Config(market="city"), keys_["city"], city_clock, url,
                       setup=setup_city),
         ServiceThread(tmp_path / "n1.db", Config(market="n1", parent="city"), keys_["n1"],
-                      child_clock, url, parent, setup=lambda c: loadgen.register(c, sellers, "n1")),
+                      child_clock, url, parent, setup=lambda c: loadgen.register(c, sellers, "n1", "pv")),
         ServiceThread(tmp_path / "n2.db", Config(market="n2", parent="city"), keys_["n2"],
                       child_clock, url, ParentLink.from_url(f"{url}/city", pubs["city"]),
-                      setup=lambda c: loadgen.register(c, buyers, "n2"))]
+                      setup=lambda c: loadgen.register(c, buyers, "n2", "meter"))]
     return services, pubs, sellers, buyers
 
 
 def _tenders(client, sellers, buyers):
     for p in sellers:
         msg = P.Tender(market="n1", party=p.party, seq=p.next_seq(), interval=S1, side="sell",
-                       curve=((100_000, 1000),), expiry=S1)
+                       curve=((100_000, 900),), expiry=S1)
         client.publish(P.topic("n1", "tender", p.party), P.sign(msg, p.key, p.party))
     for p in buyers:
         msg = P.Tender(market="n2", party=p.party, seq=p.next_seq(), interval=S1, side="buy",
