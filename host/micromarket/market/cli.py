@@ -178,9 +178,15 @@ def enroll_cmd(db_path, keys_dir, credential, as_json):
 @click.option("--parties", default=1000, show_default=True)
 @click.option("--rounds", default=1, show_default=True, help="intervals to bid for")
 @click.option("--seed", default=1, show_default=True, help="same seed, same party keys")
+@click.option("--resend", default=5.0, show_default=True,
+              help="send an unanswered tender again after this many seconds")
+@click.option("--timeout", default=600.0, show_default=True,
+              help="give up on answers after this many seconds")
 @click.option("--json", "as_json", is_flag=True)
-def loadgen_cmd(market_id, db_path, broker, ca_file, username, password_file, parties, rounds, seed, as_json):
-    """Sign and send tenders of many simulated parties (registered without credentials)."""
+def loadgen_cmd(market_id, db_path, broker, ca_file, username, password_file, parties, rounds, seed,
+                resend, timeout, as_json):
+    """Sign and send tenders of many simulated parties (registered without credentials), each
+    again until the market answers it (its award, or an error naming it)."""
     from . import loadgen
     access = parse_broker(broker, ca_file, username, password_file)
     sims = loadgen.make_parties(parties, seed)
@@ -191,9 +197,14 @@ def loadgen_cmd(market_id, db_path, broker, ca_file, username, password_file, pa
     finally:
         conn.close()
     result = asyncio.run(loadgen.drive(access, market_id, sims, rounds,
-                                       bytes(key) if key else None))
-    click.echo(json.dumps(result) if as_json else
-               f"sent {result['tenders']} tenders of {parties} parties in {result['wall_s']} s")
+                                       bytes(key) if key else None, timeout, resend))
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    answers = ", ".join(f"{n} {name}" for name, n in sorted(result["answers"].items()))
+    click.echo(f"sent {result['tenders']} tenders of {parties} parties ({result['resent']} copies)"
+               f" in {result['wall_s']} s; answered: {answers or 'none'}; unanswered: "
+               f"{result['unanswered']}")
 
 
 @market.command("stats")

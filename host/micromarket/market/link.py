@@ -4,6 +4,11 @@
 calls ``on_connect`` (in the event loop) so the caller can republish retained state. With a fixed
 client id and ``clean_session=False`` the broker keeps the subscriptions and queues QoS 1
 messages while the market is down, so a restart picks up what arrived meanwhile.
+
+With ``manual_ack`` the link does not acknowledge a QoS 1 message when it arrives: its queue
+items are ``(topic, payload, token)`` and the caller calls ``ack(token)`` once the message is
+safely stored. A market killed before its commit never acknowledged the message, so the broker
+sends it again to the restarted market (the same session).
 """
 
 import asyncio
@@ -30,7 +35,7 @@ class MqttLink:
     """``broker``: a URL or a BrokerAccess (TLS, CA, credentials)."""
 
     def __init__(self, broker: "str | BrokerAccess", client_id: str, subscriptions=(), on_connect=None,
-                 persistent: bool = True):
+                 persistent: bool = True, manual_ack: bool = False):
         self.access = broker if isinstance(broker, BrokerAccess) else parse(broker)
         self.host, self.port = self.access.host, self.access.port
         self.refused: str | None = None
@@ -41,8 +46,10 @@ class MqttLink:
         self.connected = asyncio.Event()
         self.connects = 0
         self._loop = asyncio.get_running_loop()
+        self.manual_ack = manual_ack
         c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                        clean_session=not persistent, protocol=mqtt.MQTTv311)
+                        clean_session=not persistent, protocol=mqtt.MQTTv311,
+                        manual_ack=manual_ack)
         c.reconnect_delay_set(0.1, 2)
         c.max_inflight_messages_set(1000)
         c.on_connect = self._connected
@@ -81,6 +88,11 @@ class MqttLink:
     def publish(self, topic: str, payload: bytes, retain: bool = False, qos: int = 1) -> None:
         self.client.publish(topic, payload, qos=qos, retain=retain)
 
+    def ack(self, token: tuple[int, int]) -> None:
+        """Acknowledge a message of a ``manual_ack`` link (its queue item's token)."""
+        mid, qos = token
+        self.client.ack(mid, qos)
+
     def subscribe(self, topic: str) -> None:
         self.subscriptions.append(topic)
         if self.connected.is_set():
@@ -111,4 +123,7 @@ class MqttLink:
         log.info("broker connection lost (%s); reconnecting", reason_code)
 
     def _message(self, _client, _userdata, msg) -> None:
-        self._loop.call_soon_threadsafe(self.incoming.put_nowait, (msg.topic, bytes(msg.payload)))
+        item = (msg.topic, bytes(msg.payload))
+        if self.manual_ack:
+            item += ((msg.mid, msg.qos),)
+        self._loop.call_soon_threadsafe(self.incoming.put_nowait, item)

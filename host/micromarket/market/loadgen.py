@@ -78,35 +78,76 @@ def tenders(parties: list[SimParty], market: str, interval: int, floor: int, cap
 
 
 async def drive(url, market: str, parties: list[SimParty], rounds: int,
-                market_key: bytes | None = None, timeout: float = 600) -> dict:
-    """Publish one tender per party for each of the next ``rounds`` open intervals."""
+                market_key: bytes | None = None, timeout: float = 600,
+                resend: float = 5.0) -> dict:
+    """Publish one tender per party for each of the next ``rounds`` open intervals, and send
+    each again, as a device does, until the market answers it: with its award, or an error
+    naming it. A tender goes again every ``resend`` s, after a reconnect, and once its
+    interval's Clearing is out (a copy of a tender in the book is answered with its award; one
+    that never reached the book, with a refusal). Returns what was sent and how it was answered.
+    """
     import asyncio
     import time
+    from collections import Counter
 
     from .link import MqttLink
     link = MqttLink(url, f"mm-loadgen-{market}-{time.time_ns()}",
-                    [P.topic(market, "context")], persistent=False)
+                    [P.topic(market, kind) for kind in ("context", "clearing")] +
+                    [P.subscription(market, kind) for kind in ("award", "error")],
+                    persistent=False)
     link.start()
     await link.wait_connected()
-    sent, seen = 0, set()
+    pending: dict[bytes, tuple[str, bytes, int]] = {}   # tender hash -> topic, bytes, interval
+    answers: Counter = Counter()
+    sent, copies, seen = 0, 0, set()
     start = time.monotonic()
+    deadline = start + timeout
+    connects, last_resend = link.connects, time.monotonic()
+    key = market_key
+
+    def again(which) -> None:
+        nonlocal copies
+        for h in which:
+            topic, body, _s = pending[h]
+            link.publish(topic, body)
+            copies += 1
+
     try:
-        while len(seen) < rounds:
-            _topic, data = await asyncio.wait_for(link.incoming.get(), timeout)
-            signed = P.read(data)
-            key = market_key or signed.message.key
-            ctx = P.verify(data, key, kind="context")
-            if ctx.start in seen:
-                continue
-            seen.add(ctx.start)
-            most = limits.interval_wh(limits.ROLE_POWER_W["plug"], ctx.interval)
-            for p in parties:
-                link.publish(*tender(p, market, ctx.start, ctx.floor, ctx.cap, qmax=most))
-                sent += 1
-                if sent % 500 == 0:
-                    await asyncio.sleep(0)
+        while (len(seen) < rounds or pending) and time.monotonic() < deadline:
+            try:
+                topic, data = await asyncio.wait_for(link.incoming.get(), 0.2)
+            except asyncio.TimeoutError:
+                topic = data = None
+            if data is not None:
+                try:
+                    if key is None:
+                        key = P.read(data).message.key     # the first context names it
+                    msg = P.verify(data, key)
+                except (P.ProtocolError, AttributeError):
+                    continue
+                if msg.KIND == "context" and msg.start not in seen and len(seen) < rounds:
+                    seen.add(msg.start)
+                    most = limits.interval_wh(limits.ROLE_POWER_W["plug"], msg.interval)
+                    for p in parties:
+                        t, body = tender(p, market, msg.start, msg.floor, msg.cap, qmax=most)
+                        pending[P.message_hash(body)] = (t, body, msg.start)
+                        link.publish(t, body)
+                        sent += 1
+                        if sent % 500 == 0:
+                            await asyncio.sleep(0)
+                elif msg.KIND == "award" and pending.pop(msg.tender, None):
+                    answers["award"] += 1
+                elif msg.KIND == "error" and msg.ref is not None and pending.pop(msg.ref, None):
+                    answers[P.ERROR_NAMES.get(msg.code, str(msg.code))] += 1
+                elif msg.KIND == "clearing":
+                    again([h for h, (_t, _b, s) in pending.items() if s == msg.interval])
+            now = time.monotonic()
+            if link.connects != connects or now - last_resend >= resend:
+                connects, last_resend = link.connects, now
+                again(list(pending))
     finally:
         await asyncio.sleep(0.5)
         link.stop()
     return {"parties": len(parties), "intervals": sorted(seen), "tenders": sent,
+            "resent": copies, "answers": dict(answers), "unanswered": len(pending),
             "wall_s": round(time.monotonic() - start, 3)}

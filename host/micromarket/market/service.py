@@ -4,7 +4,8 @@
     await service.run(stop_event)
 
 Ingest takes whatever has arrived (up to ``BATCH`` messages), runs it through ``Market.ingest``
-in one transaction, then publishes the errors and receipts. The clock task clears every
+in one transaction, acknowledges the messages to the broker only then (a market killed before its
+commit gets them again from the broker), and publishes the errors and receipts. The clock task clears every
 interval whose gate has closed (also those missed while the market was down), publishes awards
 and the Clearing, settles the awards whose delivery window closed without a delivery, and
 republishes the retained MarketContext for the next interval. An interval whose clearing,
@@ -82,7 +83,7 @@ class MarketService:
         m = self.market.cfg.market
         self.link = MqttLink(self.url, f"mm-market-{m}",
                              [P.subscription(m, "tender"), P.subscription(m, "delivery")],
-                             on_connect=self._on_connect)
+                             on_connect=self._on_connect, manual_ack=True)
         self.link.start()
         tasks = []
         try:
@@ -121,7 +122,10 @@ class MarketService:
             batch = [await q.get()]
             while len(batch) < BATCH and not q.empty():
                 batch.append(q.get_nowait())
-            self.publish(self.market.ingest(batch))
+            out = self.market.ingest([(topic, data) for topic, data, _token in batch])
+            for _topic, _data, token in batch:      # committed: the broker may forget them
+                self.link.ack(token)
+            self.publish(out)
             if self.plink is not None:
                 self._deliver_to_parent(parent_mod.deliveries_due(self.market, self.parent.market))
             await asyncio.sleep(0)

@@ -4,6 +4,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -117,14 +118,20 @@ def test_loadgen_drives_a_running_market(tmp_path, mosquitto, market_key, capsys
     db = tmp_path / "m.db"
     clock = ManualClock(T0 + 10)
     with ServiceThread(db, Config(market="lg"), market_key, clock, mosquitto.url) as svc:
+        def gate():         # the loadgen waits for its answers: the gate closes once all are in
+            try:
+                wait_for(lambda: svc.market.counters["tender"] == 300, what="300 tenders")
+            finally:
+                clock.set(T0 + 300 - 50)
+        closer = threading.Thread(target=gate)
+        closer.start()
         assert main(["market", "loadgen", "--market", "lg", "--db", str(db), "--broker",
-                     mosquitto.url, "--parties", "300", "--json"]) == 0
+                     mosquitto.url, "--parties", "300", "--timeout", "60", "--json"]) == 0
+        closer.join()
         result = json.loads(capsys.readouterr().out)
         assert result["tenders"] == 300 and result["intervals"] == [T0 + 300]
-        try:
-            wait_for(lambda: svc.market.counters["tender"] == 300, what="300 tenders")
-        except AssertionError:
-            raise AssertionError(dict(svc.market.counters))
+        assert result["answers"] == {"award": 300} and result["unanswered"] == 0
+        assert svc.market.counters["tender"] == 300, dict(svc.market.counters)
 
 
 def test_serve_refuses_a_bad_tariff_in_one_line(tmp_path, capsys):
