@@ -49,6 +49,25 @@ def cli(home):
         os.environ[HOME_ENV] = str(home.resolve())  # also for the processes it starts
 
 
+def _command_path(argv) -> str:
+    """`micromarket market serve` for the words of ``argv`` that name (sub)commands."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ctx = click.Context(cli)
+    path, cmd, skip = ["micromarket"], cli, False
+    for word in argv:
+        if skip or word == "--home":
+            skip = not skip
+            continue
+        if not isinstance(cmd, click.Group) or word.startswith("-"):
+            break
+        sub = cmd.get_command(ctx, word)
+        if sub is None:
+            break
+        path.append(word)
+        cmd = sub
+    return " ".join(path)
+
+
 def main(argv=None) -> int:
     try:
         cli.main(args=argv, prog_name="micromarket", standalone_mode=False)
@@ -59,8 +78,8 @@ def main(argv=None) -> int:
         click.echo("micromarket: aborted", err=True)
         return 130
     except click.UsageError as exc:  # one line, as every other failure: what, and where to look
-        where = exc.ctx.command_path if exc.ctx is not None else "micromarket"
-        message = " ".join(exc.format_message().split())
+        where = exc.ctx.command_path if exc.ctx is not None else _command_path(argv)
+        message = " ".join(exc.format_message().split()).rstrip(".")
         click.echo(f"micromarket: {message} — see `{where} --help`", err=True)
         return exc.exit_code
     except click.ClickException as exc:

@@ -55,7 +55,7 @@ def host(tmp_path_factory):
 
 
 def run(host, *args, ports=(), market="m1", timeout=180):
-    cmd = [sys.executable, "-m", "micromarket.cli", "provision", "--board", "virtual-plug", "--role", "plug",
+    cmd = [sys.executable, "-m", "micromarket.cli", "provision", "--board", "virtual-plug", "--role", "load",
            "--personality", "deferrable", "--market", market, "--keys", str(host / "keys"),
            "--registry", str(host / "market.db"), "--wifi-ssid", "bench", "--wifi-psk-file", str(host / "psk")]
     for p in ports:
@@ -222,7 +222,7 @@ def test_wrong_passphrase(tmp_path, boards):
     keys.init(tmp_path / "keys", passphrase=b"right")
     (tmp_path / "pw").write_text("wrong\n")
     r = subprocess.run([sys.executable, "-m", "micromarket.cli", "provision", "--port", boards[1].port,
-                        "--board", "virtual-plug", "--role", "plug", "--personality", "fixed", "--market", "m1",
+                        "--board", "virtual-plug", "--role", "load", "--personality", "fixed", "--market", "m1",
                         "--keys", str(tmp_path / "keys"), "--passphrase-file", str(tmp_path / "pw"),
                         "--registry", str(tmp_path / "db")], capture_output=True, text=True, timeout=60)
     assert r.returncode == 1

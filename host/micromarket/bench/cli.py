@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import re
 
 import click
 
@@ -37,11 +38,21 @@ def all_(as_json: bool) -> None:
 
 
 @click.command("crypto")
-@click.option("--port", default=None, help="a board's serial port (default: the unix port)")
+@click.option("--port", default=None, metavar="PORT",
+              help="a board's serial port or a virtual board's name (default: the unix port)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def crypto_cmd(port: str | None, as_json: bool) -> None:
-    """Ed25519 sign/verify and SHA-512 throughput of the firmware's crypto core."""
+    """Ed25519 sign/verify and SHA-512 throughput of the firmware's crypto core.
+
+    \b
+    micromarket bench crypto --json
+    micromarket bench crypto --port /dev/ttyUSB0
+    """
+    from ..device.ports import check_port
     from . import crypto
+
+    if port is not None:
+        port = check_port(port)
 
     result = crypto.run(port)
     click.echo(json.dumps(result) if as_json else crypto.table(result))
@@ -49,8 +60,10 @@ def crypto_cmd(port: str | None, as_json: bool) -> None:
 
 @click.command("market")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-@click.option("--parties", default=2000, show_default=True, help="simulated parties")
-@click.option("--rounds", default=5, show_default=True, help="tenders per party")
+@click.option("--parties", default=2000, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="simulated parties")
+@click.option("--rounds", default=5, show_default=True, type=click.IntRange(1, 1000),
+              help="tenders per party")
 def market_cmd(as_json: bool, parties: int, rounds: int) -> None:
     """Market throughput: ingest (verify, validate, persist), clearing, ledger verification."""
     from . import market
@@ -66,9 +79,12 @@ def market_cmd(as_json: bool, parties: int, rounds: int) -> None:
 
 
 @click.command("fleet")
-@click.option("--devices", default=50, show_default=True, help="virtual boards")
-@click.option("--hours", default=24.0, show_default=True, help="simulated hours (15-min intervals)")
-@click.option("--speed", default=None, type=float, help="clock speed (default: the day in ~4 min)")
+@click.option("--devices", default=50, show_default=True, type=click.IntRange(2, 1000),
+              help="virtual boards")
+@click.option("--hours", default=24.0, show_default=True, type=click.FloatRange(0, 48, min_open=True),
+              help="simulated hours (15-min intervals)")
+@click.option("--speed", default=None, type=click.FloatRange(0, 100_000, min_open=True),
+              help="clock speed (default: the day in ~4 min)")
 @click.option("--broker", default=None,
               help="embedded, mosquitto or a URL (default: mosquitto when installed)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
@@ -77,6 +93,10 @@ def fleet_cmd(devices, hours, speed, broker, as_json):
     from ..sim import bench as fleet_bench
     from ..sim.fleet import FleetError
 
+    if broker not in (None, "embedded", "mosquitto"):
+        from ..protocol.broker import parse
+
+        parse(broker)  # a URL that is none is refused before the boards start
     result = fleet_bench.run(devices, hours, speed, broker)
     if as_json:
         click.echo(json.dumps(result))
@@ -89,6 +109,11 @@ def fleet_cmd(devices, hours, speed, broker, as_json):
                f"{result['cpu_s']} s CPU, peak RSS {result['peak_rss_mb']} MB; deliveries "
                f"{result['deliveries']}/{result['deliveries_expected']}; ledger "
                f"{'verifies' if result['ledger_ok'] else 'DOES NOT verify'}")
+
+
+def _size(text: str) -> int:
+    scale = {"K": 1024, "M": 1024 * 1024}.get(text[-1], 1)
+    return int(text.rstrip("KM")) * scale
 
 
 @click.command("heap")
@@ -109,6 +134,13 @@ def heap_cmd(modules, opt, heap_size, runtime, as_json):
         if native_arch(runtime) != "x86":
             raise UsageError(f"{runtime} is not a 32-bit (i386) MicroPython",
                              "give the unix port built for i386")
+    unknown = [m for m in modules if m not in heap.firmware_modules()]
+    if unknown:
+        raise UsageError(f"no firmware module {unknown[0]!r}", "name modules of firmware/lib, e.g. agent wire")
+    if opt not in ("-O0", "-O1", "-O2", "-O3"):
+        raise UsageError(f"--opt {opt!r} is not an mpy-cross level", "use -O0 to -O3")
+    if not re.fullmatch(r"[1-9][0-9]*[KM]?", heap_size) or _size(heap_size) < 32 * 1024:
+        raise UsageError(f"--heap {heap_size!r} is not a heap size of 32K or more", "e.g. --heap 400K")
     report = heap.run(modules or heap.AGENT_STACK, opt, heap_size, runtime)
     if as_json:
         click.echo(json.dumps(report))

@@ -65,6 +65,11 @@ print("MODULES", " ".join(sorted(sys.modules)))
 """
 
 
+def firmware_modules() -> set[str]:
+    """What the import probe can load: the firmware's modules and the built-ins the agent uses."""
+    return set(AGENT_STACK) | {p.stem for p in (FIRMWARE_DIR / "lib").glob("*.py")}
+
+
 def compile_lib(out: Path, opt: str = "-O1", arch: str = "x64") -> Path:
     """firmware/lib/*.py compiled into ``out`` by deployment's compile_module; returns ``out``."""
     from micromarket.device.deploy import compile_module

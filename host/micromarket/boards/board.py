@@ -107,7 +107,13 @@ def load_board(path: Path) -> Board:
     except FileNotFoundError as exc:
         raise BoardError(f"board file {path} not found", "check the path") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise BoardError(f"{path.name}: not valid TOML: {exc}", f"fix the syntax of {path}") from exc
+        raise BoardError(f"board file {path.name}: not valid TOML: {exc}", f"fix the syntax of {path}") from exc
+    except IsADirectoryError as exc:
+        raise BoardError(f"board file {path} is a directory", "give a .toml file or a board name") from exc
+    except UnicodeDecodeError as exc:
+        raise BoardError(f"board file {path} is not text", "give a board definition in TOML") from exc
+    except OSError as exc:
+        raise BoardError(f"cannot read board file {path}: {exc.strerror}", "check the path") from exc
     return compile_board(raw, path, ctx)
 
 

@@ -25,7 +25,8 @@ def vboard():
 @vboard.command("start")
 @click.argument("name")
 @click.option("--board", default="virtual-plug", show_default=True, help="a virtual board definition")
-@click.option("--heap", type=int, default=None, help="heap in bytes (default: the board's figure)")
+@click.option("--heap", type=click.IntRange(32 * 1024, 64 * 1024 * 1024), default=None,
+              help="heap in bytes (default: the board's figure)")
 @click.option("--blank", is_flag=True, help="a new board gets no app (to test `micromarket deploy`)")
 @click.option("--runtime", default=None, metavar="PATH",
               help="the MicroPython unix port binary to run (default: $MICROMARKET_MICROPYTHON, "
@@ -218,7 +219,8 @@ def flash_cmd(board_name, port, baud, firmware_path, factory_out, no_deploy, as_
 @click.command("monitor")
 @port_option()
 @baud_option()
-@click.option("--duration", type=float, default=None, help="stop after this many seconds")
+@click.option("--duration", type=click.FloatRange(0, min_open=True), default=None,
+              help="stop after this many seconds")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
 def monitor_cmd(port, baud, duration, as_json):
     """Show a device's log with timestamps and its protocol messages decoded (Ctrl-C to stop).
@@ -256,13 +258,14 @@ def bridge_cmd(port, broker, ca_file, username, password_file, baud, quiet):
     """
     from ..protocol.broker import parse
 
+    access = parse(broker, ca_file, username, password_file)
     port = resolve(port)
 
     def log(line):
         if not quiet:
             click.echo(f"{time.strftime('%H:%M:%S')} {line}")
 
-    bridge = Bridge(port, parse(broker, ca_file, username, password_file), on_log=log, baud=baud)
+    bridge = Bridge(port, access, on_log=log, baud=baud)
     click.echo(f"bridging {port} <-> {broker}", err=True)
     try:
         stats = bridge.run()
@@ -305,17 +308,17 @@ def selftest_cmd(vectors: Path | None, port: str | None, baud: int) -> None:
 
 
 @click.command("doctor")
-@click.option("--port", required=True, help="the board's serial port (or a virtual board's)")
+@port_option()
 @click.option("--load-w", type=click.IntRange(min=1), default=None,
               help="the known load plugged into the board, in W, to check the meter against")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("."), show_default=True, help="where the JSON and the summary go")
 @click.option("--json", "as_json", is_flag=True, help="print the JSON instead of the summary")
-def doctor_cmd(port: str, load_w: int | None, out_dir: Path, as_json: bool) -> None:
+def doctor_cmd(port: str | None, load_w: int | None, out_dir: Path, as_json: bool) -> None:
     """Bring-up report of a board: chip, flash, heap, IRAM, crypto core, meter, relay, clock."""
     from .doctor import probe, summary, write
 
-    report = probe(port, load_w or 0)
+    report = probe(resolve(port), load_w or 0)
     js, txt = write(report, out_dir)
     click.echo(json.dumps(report) if as_json else summary(report))
     click.echo(f"written: {js} and {txt}", err=True)

@@ -7,7 +7,9 @@ import click
 
 from .. import keys as hostkeys
 from ..errors import UsageError
+from ..boards.board import ROLES
 from ..paths import default_db
+from .provision import personalities
 from .release import files_from_dir, make_bundle, verify_bundle
 
 
@@ -26,14 +28,42 @@ def _read_psk(path: str | None) -> str:
     return psk
 
 
+def _personality(_ctx, _param, value):
+    if value is not None and value not in personalities():
+        raise click.BadParameter(f"no personality {value!r} in the firmware; use one of "
+                                 + ", ".join(personalities()))
+    return value
+
+
+def _market_id(_ctx, _param, value):
+    from ..protocol.fields import MARKET_RE
+
+    if value is not None and value != "*" and not MARKET_RE.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not a market id: 1 to 32 of A-Z a-z 0-9 . _ -")
+    return value
+
+
+def _version(_ctx, _param, value):
+    import re
+
+    if value is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?", value):
+        raise click.BadParameter(f"{value!r} is not a version like 1.4.0")
+    return value
+
+
+def _market_ids(ctx, param, values):
+    return tuple(_market_id(ctx, param, v) for v in values)
+
+
 @click.command("provision")
 @click.option("--port", "ports", multiple=True, metavar="PORT",
               help="serial port of a board or a virtual board's name; repeat for a batch "
                    "(default: $MICROMARKET_PORT, else the one board found)")
 @click.option("--board", required=True, help="board definition of every device in the batch")
-@click.option("--role", required=True, help="role in the market: plug, meter, pv, battery, ...")
-@click.option("--personality", required=True, help="bidding personality, e.g. deferrable, thermostatic, pv")
-@click.option("--market", required=True, help="market id")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="role in the market")
+@click.option("--personality", required=True, callback=_personality,
+              help="bidding personality: " + ", ".join(personalities()))
+@click.option("--market", required=True, callback=_market_id, help="market id, e.g. elm-street")
 @click.option("--site", default="", help="site or address label stored in the credential")
 @click.option("--wifi-ssid", default="", help="Wi-Fi network (virtual boards need none)")
 @click.option("--wifi-psk-file", default=None, help="file holding the Wi-Fi passphrase")
@@ -63,9 +93,8 @@ def provision_cmd(ports, board, role, personality, market, site, wifi_ssid, wifi
     key and take the new agent settings.
     """
     from ..boards.board import get_board
-    from .provision import STEPS, Plan, agent_settings, load_authority, provision_many
+    from .provision import STEPS, Plan, agent_settings, check_registry, load_authority, provision_many
 
-    ports = _batch_ports(ports)
     if wifi_psk_file and not wifi_ssid:
         raise UsageError("--wifi-psk-file given without --wifi-ssid", "name the network with --wifi-ssid")
     spec = get_board(board)
@@ -76,6 +105,8 @@ def provision_cmd(ports, board, role, personality, market, site, wifi_ssid, wifi
                 agent=agent_settings(broker, keepalive, clock_speed, clock_anchor), reset=reset)
     auth = load_authority(keys_dir or hostkeys.default_dir(), hostkeys.read_passphrase(passphrase_file),
                           registry or default_db())
+    check_registry(auth.registry)
+    ports = _batch_ports(ports)
 
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn
@@ -108,6 +139,8 @@ def _batch_ports(given) -> list[str]:
 
     if not given:
         return [resolve(None)]
+    if len(given) == 1:  # one device: its port's problem is the command's
+        return [check_port(given[0])]
     out = []
     for p in given:
         try:
@@ -150,14 +183,14 @@ _keys_opt = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, 
 
 
 @release_cmd.command("sign")
-@click.option("--version", "version", required=True, help="the app's version, e.g. 1.4.0")
+@click.option("--version", "version", required=True, callback=_version, help="the app's version, e.g. 1.4.0")
 @click.option("--board", "board_name", default=None, help="bundle the app as built for this board")
 @click.option("--dir", "directory", default=None, type=click.Path(path_type=Path),
               help="bundle the files of this directory instead")
 @click.option("--for-board", default=None,
               help="with --dir: the board the files are for (default '*': any board)")
 @click.option("--downgrade", is_flag=True, help="devices may install it over a newer version")
-@click.option("--market", default="*", help="market the bundle is for ('*': any)")
+@click.option("--market", default="*", callback=_market_id, help="market the bundle is for ('*': any)")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="bundle file to write")
 @_keys_opt
 @click.option("--passphrase-file", default=None, help="passphrase of the release key")
@@ -171,6 +204,8 @@ def sign_cmd(version, board_name, directory, for_board, downgrade, market, out, 
     """
     if (board_name is None) == (directory is None):
         raise UsageError("give exactly one of --board and --dir", "--board B bundles the app built for B")
+    key = hostkeys.load_private(keys_dir or hostkeys.default_dir(), "release",
+                                hostkeys.read_passphrase(passphrase_file))
     if board_name:
         from ..boards.board import get_board
         from ..device.deploy import build_app
@@ -181,8 +216,6 @@ def sign_cmd(version, board_name, directory, for_board, downgrade, market, out, 
         files, for_board = build_app(spec), spec.name
     else:
         files = files_from_dir(directory)
-    key = hostkeys.load_private(keys_dir or hostkeys.default_dir(), "release",
-                                hostkeys.read_passphrase(passphrase_file))
     data = make_bundle(files, version, key, market, for_board or "*", downgrade)
     tmp = out.with_name(out.name + ".part")
     tmp.write_bytes(data)
@@ -284,7 +317,8 @@ def broker_cmd():
               help="market database holding the registry (default: $MICROMARKET_HOME/market.db)")
 @click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="directory for mosquitto.conf and its files")
-@click.option("--market", "markets", multiple=True, help="market served (default: every market in the registry)")
+@click.option("--market", "markets", multiple=True, callback=_market_ids,
+              help="market served (default: every market in the registry)")
 @click.option("--host", "hosts", multiple=True,
               help="name or address devices reach the broker at (repeat; default: localhost, 127.0.0.1)")
 @click.option("--listen", default="0.0.0.0:8883", show_default=True, help="address and port of the TLS listener")
@@ -300,7 +334,7 @@ def broker_config_cmd(keys_dir, registry, out, markets, hosts, listen, revoke, u
     """
     from .broker import reload, write_config
 
-    cfg = write_config(keys_dir or hostkeys.default_dir(), registry or default_registry(), out,
+    cfg = write_config(keys_dir or hostkeys.default_dir(), registry or default_db(), out,
                        list(markets), list(hosts), _listen(listen), list(revoke), user)
     if reload_pid is not None:
         reload(reload_pid)

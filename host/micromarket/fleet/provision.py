@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .. import protocol as P
 from ..errors import MicromarketError, UsageError
+from ..paths import FIRMWARE_DIR
 
 STEPS = ("connect", "status", "key", "challenge", "config", "registry", "enroll", "label")
 DEVICE_CONFIG = "config/device.json"
@@ -167,6 +168,11 @@ def device_config(plan: Plan, auth: Authority) -> bytes:
     if auth.release_pub is not None:
         cfg["release_key"] = auth.release_pub.hex()
     return json.dumps(cfg, sort_keys=True).encode()
+
+
+def personalities() -> list[str]:
+    """The bidding personalities the firmware carries (``firmware/lib/pers_<kind>.py``)."""
+    return sorted(p.stem[len("pers_"):] for p in (FIRMWARE_DIR / "lib").glob("pers_*.py"))
 
 
 def agent_settings(broker: str | None = None, keepalive: int | None = None,

@@ -15,6 +15,7 @@ from .. import protocol as P
 from ..errors import MicromarketError, UsageError
 from ..protocol.broker import parse as parse_broker
 from ..paths import default_db
+from ..protocol.fields import MARKET_RE
 from . import ledger as L
 from . import registry, settlement
 from .clock import ScaledClock, SystemClock
@@ -41,11 +42,21 @@ def market():
     """Run the neighbourhood market and look into its database."""
 
 
+def _market_id(_ctx, _param, value):
+    if value is not None and not MARKET_RE.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not a market id: 1 to 32 of A-Z a-z 0-9 . _ -")
+    return value
+
+
+_market = click.option("--market", "market_id", required=True, callback=_market_id,
+                       help="market id, e.g. elm-street")
+
+
 @market.command("serve")
-@click.option("--market", "market_id", required=True, help="market id, e.g. elm-street")
+@_market
 @_db
 @click.option("--broker", default=None, help="MQTT broker URL; default: start an embedded one")
-@click.option("--port", default=DEFAULT_PORT, show_default=True,
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535),
               help="port of the embedded broker on 127.0.0.1 (without --broker)")
 @click.option("--listen", default=None, help="address of the embedded broker, HOST:PORT (instead of --port)")
 @click.option("--broker-passwd", default=None, type=click.Path(dir_okay=False, path_type=Path),
@@ -60,19 +71,24 @@ def market():
 @click.option("--keys", "keys_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="host key directory (default: $MICROMARKET_HOME/keys)")
 @click.option("--passphrase-file", default=None, help="passphrase of the market key")
-@click.option("--interval", default=300, show_default=True, help="interval length, market seconds")
+@click.option("--interval", default=300, show_default=True, type=click.IntRange(1, 86400),
+              help="interval length, market seconds")
 @click.option("--gate", default=60, show_default=True, help="gate closure before an interval, s")
-@click.option("--floor", default=80_000, show_default=True, help="feed-in price, ucr/kWh")
-@click.option("--cap", default=400_000, show_default=True, help="retail price, ucr/kWh")
+@click.option("--floor", default=80_000, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="feed-in price, ucr/kWh")
+@click.option("--cap", default=400_000, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="retail price, ucr/kWh")
 @click.option("--tariff", default=None,
               help="time-of-use grid prices instead of --floor/--cap, from each UTC time on: "
                    "HH:MM=FEEDIN/RETAIL,... e.g. 00:00=80000/250000,17:00=80000/450000")
-@click.option("--qmax", default=100_000, show_default=True, help="largest tender, Wh")
+@click.option("--qmax", default=100_000, show_default=True, type=click.IntRange(1, 2**32 - 1),
+              help="largest tender, Wh")
 @click.option("--window", default=12, show_default=True,
               help="intervals after its end that an awarded delivery is awaited; then it is "
                    "settled as 0 Wh")
-@click.option("--speed", default=1.0, show_default=True, help="market time runs this much faster")
-@click.option("--anchor", default=None, type=float,
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0, 100_000, min_open=True),
+              help="market time runs this much faster")
+@click.option("--anchor", default=None, type=click.FloatRange(0, 2**32 - 1),
               help="Unix time at which market time equals wall time (keep it across restarts)")
 @click.option("-v", "--verbose", is_flag=True)
 def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, username, password_file, parent,
@@ -99,15 +115,19 @@ def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, user
                              "e.g. --tariff 00:00=80000/250000,17:00=80000/450000") from None
     elif floor > cap:
         raise UsageError(f"--floor {floor} is above --cap {cap}", "the feed-in price is the lower")
-    key = keys.load_private(keys_dir or keys.default_dir(), "market",
-                            keys.read_passphrase(passphrase_file))
     parent_link = None
+    if parent_key is not None and not _is_key_hex(parent_key):
+        raise UsageError("--parent-key must be 64 hex digits", "copy it from the parent's `micromarket keys show`")
     if parent:
         try:
             parent_link = ParentLink.from_url(parent, bytes.fromhex(parent_key) if parent_key
                                               else None)
-        except ValueError as exc:
-            raise UsageError(str(exc), "e.g. --parent mqtt://127.0.0.1:1883/city") from exc
+        except (ValueError, MicromarketError) as exc:
+            what = exc.args[0] if exc.args else exc
+            raise UsageError(f"--parent: {what}", "e.g. --parent mqtt://127.0.0.1:1883/city") from exc
+    open_db(db_path).close()  # a file that is no market database is refused before anything starts
+    key = keys.load_private(keys_dir or keys.default_dir(), "market",
+                            keys.read_passphrase(passphrase_file))
     config = Config(market=market_id, interval=interval, gate=gate, floor=floor, cap=cap,
                     qmax=qmax, window=window, parent=parent_link.market if parent_link else None,
                     tariff=schedule)
@@ -127,6 +147,13 @@ def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, user
         access = parse_broker(f"mqtt://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}",
                               None, username, password_file)
     asyncio.run(_serve(db_path, config, key, clock, access, embedded, parent_link))
+
+
+def _is_key_hex(text: str) -> bool:
+    try:
+        return len(bytes.fromhex(text)) == 32
+    except ValueError:
+        return False
 
 
 def _listen(value: str) -> tuple[str, int]:
@@ -162,12 +189,13 @@ async def _serve(db_path, config, key, clock, broker, embedded, parent_link) -> 
 @click.option("--json", "as_json", is_flag=True)
 def enroll_cmd(db_path, keys_dir, credential, as_json):
     """Put a party into the registry from its registrar-signed enrollment credential file."""
+    open_db(db_path).close()  # a file that is no market database is refused first
     party = registry.enroll(db_path, credential.read_bytes(), keys_dir=keys_dir)
     click.echo(json.dumps(party.to_dict()) if as_json else f"enrolled {party.party} ({party.role})")
 
 
 @market.command("loadgen")
-@click.option("--market", "market_id", required=True)
+@_market
 @_db
 @click.option("--broker", required=True, help="MQTT broker URL of the market")
 @click.option("--ca-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
@@ -175,8 +203,9 @@ def enroll_cmd(db_path, keys_dir, credential, as_json):
 @click.option("--username", default=None, help="broker username (one that may publish every party's tenders)")
 @click.option("--password-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="file holding that user's broker password")
-@click.option("--parties", default=1000, show_default=True)
-@click.option("--rounds", default=1, show_default=True, help="intervals to bid for")
+@click.option("--parties", default=1000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--rounds", default=1, show_default=True, type=click.IntRange(1, 100_000),
+              help="intervals to bid for")
 @click.option("--seed", default=1, show_default=True, help="same seed, same party keys")
 @click.option("--resend", default=5.0, show_default=True,
               help="send an unanswered tender again after this many seconds")
@@ -323,9 +352,10 @@ def ledger_verify_cmd(db_path, export_path, key_hex, keys_dir, as_json):
             report = L.verify_export(f, key)
         _finish(report, as_json, str(export_path))
         return
+    trusted = _market_key(None, key_hex, keys_dir) if (key_hex or keys_dir) else None
     conn = open_db(db_path, readonly=True)
     try:
-        report = L.verify(conn, _market_key(conn, key_hex, keys_dir), get_meta(conn, "market"))
+        report = L.verify(conn, trusted or _market_key(conn, None, None), get_meta(conn, "market"))
     finally:
         conn.close()
     _finish(report, as_json, str(db_path))
@@ -345,8 +375,8 @@ def _describe(kind: str, body: bytes) -> dict:
 
 @ledger.command("show")
 @_db
-@click.option("--from", "start", default=0, show_default=True, help="first entry")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--from", "start", default=0, show_default=True, type=click.IntRange(0), help="first entry")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
 def ledger_show_cmd(db_path, start, limit, as_json):
     """List ledger entries with their decoded contents."""

@@ -67,9 +67,31 @@ CREATE TABLE IF NOT EXISTS parent_settlements (
 """
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_file(path: Path) -> None:
+    """A file that exists must be an SQLite database: say so before SQLite fails on first use."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        return
+    except IsADirectoryError:
+        raise MarketError(f"{path} is a directory, not a market database",
+                          "give the database file, e.g. --db market.db") from None
+    except OSError as exc:
+        raise MarketError(f"cannot read market database {path}: {exc.strerror}",
+                          "check the path and its permissions") from None
+    if head and head != _SQLITE_MAGIC:
+        raise MarketError(f"{path} is not a market database (not SQLite)",
+                          "give the file that `micromarket market serve --db` uses")
+
+
 def open_db(path, readonly: bool = False) -> sqlite3.Connection:
     """Open (and create) the market database in WAL mode; autocommit, explicit transactions."""
     path = Path(path)
+    _check_file(path)
     try:
         if readonly:
             if not path.exists():

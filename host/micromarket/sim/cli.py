@@ -10,12 +10,15 @@ from .street import run_sim
 
 
 @click.command("sim")
-@click.option("--devices", default=50, show_default=True, help="parties in the street")
-@click.option("--hours", default=24.0, show_default=True, help="simulated hours")
-@click.option("--boards", default=4, show_default=True,
+@click.option("--devices", default=50, show_default=True, type=click.IntRange(2, 100_000),
+              help="parties in the street")
+@click.option("--hours", default=24.0, show_default=True, type=click.FloatRange(0, 48, min_open=True),
+              help="simulated hours")
+@click.option("--boards", default=4, show_default=True, type=click.IntRange(0, 1000),
               help="how many of them are virtual boards running the firmware (the rest: host agents)")
 @click.option("--broker", default=None, help="MQTT broker URL (default: the market's embedded one)")
-@click.option("--speed", default=None, type=float, help="clock speed (default: the day in ~3 min)")
+@click.option("--speed", default=None, type=click.FloatRange(0, 100_000, min_open=True),
+              help="clock speed (default: the day in ~3 min)")
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where to keep keys, database and report (default: a fresh temporary directory)")
 @click.option("--json", "as_json", is_flag=True)
@@ -30,6 +33,10 @@ def sim_cmd(devices, hours, boards, broker, speed, workdir, as_json):
     from ..errors import UsageError
     from . import report
 
+    if broker is not None:
+        from ..protocol.broker import parse
+
+        parse(broker)  # a URL that is none is refused before anything starts
     if not 0 <= boards <= devices or devices < 2:
         raise UsageError("need 2 or more devices and 0 <= --boards <= --devices",
                          "e.g. --devices 200 --boards 4")
@@ -56,9 +63,11 @@ def sim_cmd(devices, hours, boards, broker, speed, workdir, as_json):
 @click.command("demo")
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out/demo"), show_default=True, help="demo directory (made afresh)")
-@click.option("--devices", default=8, show_default=True, help="virtual boards in the street")
-@click.option("--hours", default=24.0, show_default=True, help="simulated hours to trade")
-@click.option("--speed", default=600.0, show_default=True,
+@click.option("--devices", default=8, show_default=True, type=click.IntRange(2, 64),
+              help="virtual boards in the street")
+@click.option("--hours", default=24.0, show_default=True, type=click.FloatRange(0, 48, min_open=True),
+              help="simulated hours to trade")
+@click.option("--speed", default=600.0, show_default=True, type=click.FloatRange(0, 100_000, min_open=True),
               help="simulated time runs this much faster than the wall clock")
 @click.option("--json", "as_json", is_flag=True, help="print a JSON summary instead of tables")
 def demo_cmd(workdir, devices, hours, speed, as_json):
