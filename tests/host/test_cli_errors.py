@@ -97,7 +97,7 @@ NO_BASE = {("flash", "--port"), ("doctor", "--port")}
 # Per command: other BASE values, options given whenever the case is not about them, other BAD
 # values for an option of the same name, and cases that are no mistake there.
 BASE_OF = {"flash": {"--board": "shelly-plus-plug-s", "--firmware": "{tmp}/esp32.bin"}}
-EXTRA = {"release sign": (("--board", "--dir"), ["--dir", EMPTY])}
+EXTRA = {"release sign": (("--board", "--dir"), ["--dir", "{tmp}/app"])}
 BAD_OF = {"market serve": {"--port": [("70000", "--port"), ("0", "--port")]},
           "provision": {"--wifi-psk-file": [(MISSING, "--wifi-psk-file")],
                         "--registry": [(TEXT, "is not a registry")]},
@@ -198,6 +198,8 @@ def files(tmp_path, monkeypatch):
         monkeypatch.delenv(env, raising=False)
     (tmp_path / "notes.txt").write_text("not what you think\n")
     (tmp_path / "empty").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text("import mmboot\n")
     (tmp_path / "esp32.bin").write_bytes(merged_firmware("esp32"))
     assert main(["keys", "init"]) == 0  # the default keys exist: the other mistakes show
     keys.init(tmp_path / "locked", passphrase=b"right")

@@ -43,14 +43,6 @@ def _market_id(_ctx, _param, value):
     return value
 
 
-def _version(_ctx, _param, value):
-    import re
-
-    if value is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?", value):
-        raise click.BadParameter(f"{value!r} is not a version like 1.4.0")
-    return value
-
-
 def _market_ids(ctx, param, values):
     return tuple(_market_id(ctx, param, v) for v in values)
 
@@ -183,7 +175,7 @@ _keys_opt = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, 
 
 
 @release_cmd.command("sign")
-@click.option("--version", "version", required=True, callback=_version, help="the app's version, e.g. 1.4.0")
+@click.option("--version", "version", required=True, help="the app's version, e.g. 1.4.0")
 @click.option("--board", "board_name", default=None, help="bundle the app as built for this board")
 @click.option("--dir", "directory", default=None, type=click.Path(path_type=Path),
               help="bundle the files of this directory instead")
