@@ -1,6 +1,6 @@
-"""Ed25519 with MicroPython's big ints: the core ed25519 loads where the viper one's native code
+"""Ed25519 with MicroPython's big ints: the core ed25519 takes where the viper one's native code
 does not fit the board's executable RAM. No native code at all; the same API and the same
-answers as _ed25519_viper (verification cofactorless, public keys decoded as OpenSSL does), but
+answers as the viper core (verification cofactorless, public keys decoded as OpenSSL does), but
 far slower and not constant time (big-int arithmetic takes time that depends on the values).
 
 Points are extended twisted-Edwards coordinates (X, Y, Z, T) with a = -1 (RFC 8032 5.1.4).
@@ -13,7 +13,7 @@ imports, and the smallest); otherwise _Sha512 below, on 64-bit words held as big
 import sys
 
 # the viper core's modules that loaded before the failure: dropped (their native code stays)
-for _m in ("_ed25519_viper", "_ed25519_ge", "_ed25519_fe", "_ed25519_sc"):
+for _m in ("_ed25519_ge", "_ed25519_fe", "_ed25519_sc"):
     sys.modules.pop(_m, None)
 del _m
 

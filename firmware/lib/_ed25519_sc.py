@@ -222,3 +222,16 @@ def wnaf(e, s, off: int):
                 E[i] = w - 16
                 cy = 1
             i += 4
+
+
+@micropython.viper
+def same32(a, b, off: int) -> bool:
+    """a[0:32] == b[off:off+32], in a time that does not depend on where they differ."""
+    x = ptr8(a)
+    y = ptr8(b)
+    acc: int = 0
+    i: int = 0
+    while i < 32:
+        acc |= x[i] ^ y[off + i]
+        i += 1
+    return acc == 0

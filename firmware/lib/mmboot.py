@@ -34,10 +34,13 @@ def _run_agent():
     # next, which makes the link's receive buffer for the same reason.
     import ed25519
 
+    gc.collect()  # the import's garbage goes before app's buffer is placed
+    import app
+
     # the big-int core where the viper one's native code did not fit executable RAM: say so
+    # (after app's receive buffer: nothing of the boot's own is made between the two)
     print("crypto core: %s%s" % (ed25519.VARIANT, ed25519.NATIVE_ERROR and
                                  " (slow: %s)" % ed25519.NATIVE_ERROR or ""))
-    import app
 
     cfg = app.load_config()
     ready = cfg is not None and "broker" in cfg

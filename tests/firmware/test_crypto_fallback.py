@@ -41,7 +41,7 @@ def _run(code, dirs):
 PROBE = ("import ed25519, _ed25519_bigint, sys\n"
          "print(ed25519.VARIANT)\nprint(ed25519.NATIVE_ERROR)\n"
          "print(_ed25519_bigint._sha.__name__ if ed25519.VARIANT == 'bigint' else '-')\n"
-         "print(sorted(m for m in ('_ed25519_viper', '_ed25519_fe', '_ed25519_ge') "
+         "print(sorted(m for m in ('_ed25519_sc', '_ed25519_fe', '_ed25519_ge') "
          "if m in sys.modules))\n")
 
 

@@ -26,8 +26,7 @@ from ..paths import FIRMWARE_DIR, tool
 
 BENCH_DIR = Path(__file__).resolve().parent / "baselines"
 TIMING = BENCH_DIR / "crypto_timing.py"
-CORE = ["sha512", "ed25519", "_ed25519_viper", "_ed25519_fe", "_ed25519_ge", "_ed25519_sc",
-        "_ed25519_bigint"]
+CORE = ["sha512", "ed25519", "_ed25519_fe", "_ed25519_ge", "_ed25519_sc", "_ed25519_bigint"]
 
 
 class BenchError(MicromarketError):
