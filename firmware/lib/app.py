@@ -22,6 +22,12 @@ def _appcfg():
     return appcfg
 
 
+# The TLS context that trusts only the neighbourhood CA (config/ca.der, which provisioning writes
+# for an mqtts:// broker), or None. Made here for the same reason as _RX: mbedTLS's state and the
+# parsed CA take ~3 KB in one block, there only early. Kept for every connection.
+_TLS = _appcfg().tls_context()
+
+
 def load_config():
     """Everything the agent needs from the config files, or None if the board is not ready."""
     return _appcfg().load_config()
@@ -36,14 +42,15 @@ def make_link(cfg, party):
     import mqtt
     import wire
 
-    host, port = mqtt.parse_url(broker)
+    host, port, tls = mqtt.parse_url(broker)
     # Reconnect attempts back off to at most 30 s of the device's time. A simulated clock at
     # speed S shrinks that to 30/S s of real time (never under the 250 ms first step): a sped-up
     # day then sees an outage end when a real device would, not hours of its time later.
     cap = int(30000 / (cfg.get("clock") or {}).get("speed", 1))
     return mqtt.MQTTLink(host, port, client_id=party, keepalive=cfg.get("keepalive", 30),
                          will=(wire.topic(cfg["market"], "status", party), b"offline", False, 0),
-                         backoff_max_ms=cap if cap > 250 else 250, rx=_RX)
+                         backoff_max_ms=cap if cap > 250 else 250, rx=_RX,
+                         user=party, password=cfg.get("broker_password"), tls=_TLS if tls else None)
 
 
 def build(cfg, log=print):

@@ -4,6 +4,9 @@
 #   config/board.json   the board (boards/*.toml compiled by the host): pins, meter, role
 #   config/device.json  written by `micromarket provision`: market, personality, market_key (hex),
 #                       registrar_key, and optionally broker, release_key, params
+#   config/broker.json  written by provisioning: {"password": ...}, the device's broker password
+#                       (its username is its party id)
+#   config/ca.der       the neighbourhood CA an mqtts:// broker's certificate must chain to
 #   config/agent.json   optional, for deployments and simulations; overrides device.json:
 #                       {"broker": "mqtt://127.0.0.1:1883", "keepalive": 30,
 #                        "clock": {"speed": 1440, "anchor": 1767225600},
@@ -62,6 +65,9 @@ def load_config():
     cfg["market_key"] = bytes.fromhex(cfg["market_key"])
     cfg["params"] = personality_params(kind, role, cfg.get("params"))
     cfg["board"] = board
+    access = _json("config/broker.json")
+    if access and "password" in access:
+        cfg["broker_password"] = access["password"]
     return cfg
 
 
@@ -89,3 +95,18 @@ def load_identity():
     if enrolled_key(data) != sk.public:
         raise ValueError("enrollment does not match the key: run micromarket provision --force")
     return sk, wire.party_id(sk.public), data
+
+
+def tls_context():
+    """A tls.SSLContext verifying the broker against config/ca.der, or None without that file."""
+    try:
+        with open("config/ca.der", "rb") as f:
+            ca = f.read()
+    except OSError:
+        return None
+    import tls
+
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = tls.CERT_REQUIRED
+    ctx.load_verify_locations(ca)  # DER; the C method takes it positionally
+    return ctx

@@ -90,16 +90,20 @@ def _packet(kind, head, *strings):
     return out
 
 
-def connect_packet(client_id, keepalive, will=None):
-    """CONNECT with a clean session; ``will`` = (topic, payload, retain, qos) or None."""
-    flags = 0x02
+def connect_packet(client_id, keepalive, will=None, user=None, password=None):
+    """CONNECT with a clean session; ``will`` = (topic, payload, retain, qos) or None; ``user``
+    and ``password`` (str, the password only with a user) log in where the broker asks for it."""
+    flags = 0x82 if user else 0x02
+    items = [client_id]
     if will:
         flags |= 0x04 | (will[3] << 3) | (0x20 if will[2] else 0)
-    head = b"\x00\x04MQTT\x04" + bytes((flags, keepalive >> 8, keepalive & 0xFF))
-    if not will:
-        return _packet(_CONNECT, head, client_id)
-    payload = will[1]
-    return _packet(_CONNECT, head, client_id, will[0], len(payload).to_bytes(2, "big"), payload)
+        items += (will[0], len(will[1]).to_bytes(2, "big"), will[1])
+    if user:
+        items.append(user)
+        if password:
+            flags |= 0x40
+            items.append(password)
+    return _packet(_CONNECT, b"\x00\x04MQTT\x04" + bytes((flags, keepalive >> 8, keepalive & 0xFF)), *items)
 
 
 def publish_packet(topic, payload, retain, qos, pid):
@@ -108,19 +112,21 @@ def publish_packet(topic, payload, retain, qos, pid):
 
 
 def parse_url(url):
-    """``mqtt://host:port`` -> (host, port)."""
-    if url.startswith("mqtt://"):
-        url = url[7:]
-    host, _, port = url.partition(":")
-    return host, int(port.rstrip("/")) if port else 1883
+    """``mqtt://host[:1883]`` or ``mqtts://host[:8883]`` -> (host, port, tls)."""
+    tls = url.startswith("mqtts://")
+    host, _, port = url.split("://")[-1].rstrip("/").partition(":")
+    return host, int(port) if port else 8883 if tls else 1883, tls
 
 
 class MQTTLink:
     def __init__(self, host, port=1883, client_id="mm", keepalive=30, will=None,
                  backoff_base_ms=250, backoff_max_ms=30000, max_queue=8, ack_timeout_ms=5000,
-                 rx=None):
+                 rx=None, user=None, password=None, tls=None):
         self.host, self.port, self.client_id, self.keepalive, self.will = (
             host, port, client_id, keepalive, will)
+        # tls: a tls.SSLContext that verifies the broker against the pinned CA (app.py makes it
+        # from config/ca.der at boot); with it the link speaks TLS
+        self._login, self._ctx = (user, password), tls
         self.backoff_base_ms, self.backoff_max_ms = backoff_base_ms, backoff_max_ms
         self.max_queue, self.ack_timeout_ms = max_queue, ack_timeout_ms
         self.connected = self._closing = False
@@ -262,14 +268,20 @@ class MQTTLink:
                     if exc.errno not in (EINPROGRESS, EAGAIN):
                         raise
                 addr = None
-                await self._write(w, connect_packet(self.client_id, self.keepalive, self.will))
+                if self._ctx is not None:  # TLS pinned to our CA; the handshake runs in the
+                    # first writes and reads (a certificate that does not verify fails them)
+                    yield asyncio.core._io_queue.queue_write(w)  # once TCP is up
+                    w = self._w = self._ctx.wrap_socket(w, server_hostname=self.host,
+                                                        do_handshake_on_connect=False)
+                await self._write(w, connect_packet(self.client_id, self.keepalive, self.will,
+                                                    *self._login))
                 self._sent = self._heard = ticks_ms()
                 reader = asyncio.create_task(self._serve(w))
                 await self._until(lambda: self._connack is not None or self._w is not w,
                                   self.ack_timeout_ms)
                 if self._connack is None:
                     raise MQTTError("no CONNACK")
-                if self._connack:
+                if self._connack:  # 4: bad user name or password, 5: not authorised
                     raise MQTTError("connection refused: %d" % self._connack)
                 self.connects += 1
                 attempt = 0
@@ -290,6 +302,7 @@ class MQTTLink:
                         self.pings += 1
             except Exception as exc:  # noqa: BLE001 - any fault of one connection: reconnect
                 self.last_error = repr(exc)
+                print("link:", self.last_error)  # refused, TLS, unreachable: the board's log
             self._drop()
             if reader is not None:
                 reader.cancel()  # it may sit on a socket that was closed under it

@@ -91,10 +91,37 @@ async def silent(port):
     await link.close()
 
 
+async def secure(port):
+    """TLS pinned to the CA in the DER file argv[5], logged in as argv[3] with password argv[4]:
+    publish on our tender topic, then wait for what the market sends us."""
+    user, password, ca_path, host = sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+    import tls
+
+    with open(ca_path, "rb") as f:
+        ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+        ctx.verify_mode = tls.CERT_REQUIRED
+        ctx.load_verify_locations(f.read())
+    link = mqtt.MQTTLink(host, port, client_id=user, keepalive=5, user=user, password=password,
+                         tls=ctx, backoff_base_ms=100, backoff_max_ms=300)
+    await link.subscribe("mm/elm/award/" + user)
+    ok = await link.connect(wait_ms=6000)
+    say("CONNECTED", ok, link.last_error)
+    if not ok:
+        await asyncio.sleep_ms(1000)  # keeps trying, and keeps failing the same way
+        say("STILL", link.connected, link.connects, link.last_error)
+        await link.close()
+        return
+    await link.publish("mm/elm/tender/" + user, b"signed tender", qos=1)
+    say("PUBACKED")
+    topic, payload = await link.recv()
+    say("RECV", topic, payload.decode())
+    await link.close()
+
+
 def main():
     scenario, port = sys.argv[1], int(sys.argv[2])
     asyncio.run({"basic": basic, "restart": restart, "unreachable": unreachable,
-                 "silent": silent}[scenario](port))
+                 "silent": silent, "secure": secure}[scenario](port))
 
 
 main()

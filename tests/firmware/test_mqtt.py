@@ -138,8 +138,8 @@ def test_device_link_backs_off_in_the_devices_own_time(mp):
     assert out.split("\n")[:4] == ["250 30000", "250 3000", "250 250", "250 60000"]
 
 
-def paho_connect_bytes():
-    """The CONNECT paho sends for the same client id, keep-alive and will, caught by a socket."""
+def paho_connect_bytes(user=None, password=None):
+    """The CONNECT paho sends for the same client id, keep-alive, will and credentials, caught by a socket."""
     import socket
 
     import paho.mqtt.client as paho
@@ -150,6 +150,8 @@ def paho_connect_bytes():
         c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="dev1",
                         protocol=paho.MQTTv311)
         c.will_set("mm/m/will", b"bye", qos=1, retain=True)
+        if user is not None:
+            c.username_pw_set(user, password)
         c.connect("127.0.0.1", server.getsockname()[1], keepalive=30)
         conn, _ = server.accept()
         c.loop_write()
@@ -160,16 +162,84 @@ def paho_connect_bytes():
         return data
 
 
-@pytest.mark.parametrize("pkt", ["connect", "publish"])
+@pytest.mark.parametrize("pkt", ["connect", "login", "publish"])
 def test_packets_match_paho_bytes(mp, pkt):
-    """The client's CONNECT and PUBLISH encodings are byte-identical to paho's."""
+    """The client's CONNECT (with and without credentials) and PUBLISH encodings are
+    byte-identical to paho's."""
     if pkt == "connect":
         code = ("import mqtt\nprint(bytes(mqtt.connect_packet('dev1', 30, "
                 "('mm/m/will', b'bye', True, 1))).hex())")
         want = paho_connect_bytes()
+    elif pkt == "login":
+        code = ("import mqtt\nprint(bytes(mqtt.connect_packet('dev1', 30, "
+                "('mm/m/will', b'bye', True, 1), 'p0123456789abcdef', 'pa55-w0rd')).hex())")
+        want = paho_connect_bytes("p0123456789abcdef", "pa55-w0rd")
     else:
         code = ("import mqtt\nprint(bytes(mqtt.publish_packet('mm/m/tender/p01', b'\\x01' * 200,"
                 " True, 1, 7)).hex())")
         # header 0x33, remaining length 2+15+2+200=219 -> varint 0xdb 0x01
         want = bytes([0x33, 0xDB, 0x01, 0, 15]) + b"mm/m/tender/p01" + b"\x00\x07" + b"\x01" * 200
     assert bytes.fromhex(mp(code).strip()) == want
+
+
+def _der(pem_path, out):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    out.write_bytes(x509.load_pem_x509_certificate(pem_path.read_bytes()).public_bytes(
+        serialization.Encoding.DER))
+    return out
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_tls_with_the_pinned_ca_and_a_password(secure_street, tmp_path, host):
+    """The device's client through MicroPython's tls module (mbedTLS) to Mosquitto configured by
+    `micromarket broker config`, at the board's heap: it publishes on its own topic and hears
+    the market, by name or by address (the certificate names both)."""
+    st = secure_street
+    a = st["parties"][0]
+    ca = _der(st["ca"], tmp_path / "ca.der")
+    from broker_clients import Client  # tests/host/fleet, on the path
+
+    market = Client(st["port"], st["ca"], "mm-market-elm", st["pw"]("mm-market-elm"),
+                    subscribe=["mm/elm/tender/+"])
+    try:
+        with DeviceProcess(SCENARIO, "secure", st["port"], a, st["pw"](a), ca, host) as dev:
+            assert dev.expect("CONNECTED") == "CONNECTED True None"
+            dev.expect("PUBACKED")
+            market.publish(f"mm/elm/award/{a}", b"award")
+            assert dev.expect("RECV") == f"RECV mm/elm/award/{a} award"
+        assert (f"mm/elm/tender/{a}", b"signed tender", False) in market.got
+    finally:
+        market.close()
+
+
+@pytest.mark.parametrize("case", ["wrong-ca", "wrong-password", "revoked"])
+def test_tls_refusals_are_logged_and_retried(secure_street, tmp_path, case):
+    """A broker certificate from another CA, a wrong password, a party left out: the device
+    does not connect, says why in last_error, and keeps trying (nothing is sent)."""
+    from micromarket.fleet import ca as fleet_ca
+
+    st = secure_street
+    a = st["parties"][0]
+    ca_pem, password = st["ca"], st["pw"](a)
+    if case == "wrong-ca":
+        fleet_ca.init(tmp_path / "other")
+        ca_pem = tmp_path / "other" / fleet_ca.CA_CERT
+    elif case == "wrong-password":
+        password = "guess"
+    else:
+        from micromarket.fleet.broker import write_config
+
+        write_config(st["kdir"], st["db"], st["out"], listen=("127.0.0.1", st["port"]), revoke=[a])
+        st["broker"].reload()
+    ca = _der(ca_pem, tmp_path / "ca.der")
+    with DeviceProcess(SCENARIO, "secure", st["port"], a, password, ca, "localhost") as dev:
+        line = dev.expect("CONNECTED")
+        assert line.startswith("CONNECTED False")
+        still = dev.expect("STILL")
+    if case == "wrong-ca":
+        assert "VERIFY" in line.upper() or "CERT" in line.upper(), line
+    else:
+        assert "connection refused: 5" in line, line  # not authorised
+    assert still.startswith("STILL False 0"), still

@@ -7,8 +7,10 @@ For each port, in its own thread (``provision_many``)::
     key         the device makes its key (os.urandom) or reuses the one of an interrupted run
     challenge   the registrar signs a fresh nonce; the device checks the registrar's signature
                 and answers with the nonce signed by its new key; the host checks that answer
-    config      the device's config (market, role, personality, Wi-Fi, market and registrar keys)
-                and, when the plan has agent settings (broker, clock), config/agent.json
+    config      the device's config (market, role, personality, Wi-Fi, market and registrar keys),
+                its broker credential and the neighbourhood CA (config/broker.json, config/ca.der)
+                when the host keys have them, and, when the plan has agent settings (broker,
+                clock), config/agent.json
     registry    the registry stores the party (micromarket.market.registry.enroll)
     enroll      the credential is written to the device last, atomically: the commit point
     label       a QR label (PNG and SVG) holding the party id
@@ -32,6 +34,8 @@ from ..paths import FIRMWARE_DIR
 STEPS = ("connect", "status", "key", "challenge", "config", "registry", "enroll", "label")
 DEVICE_CONFIG = "config/device.json"
 AGENT_CONFIG = "config/agent.json"
+BROKER_CONFIG = "config/broker.json"    # {"password": ...}: the device logs in as its party id
+CA_FILE = "config/ca.der"               # the neighbourhood CA an mqtts:// broker must chain to
 VALIDITY_S = 5 * 365 * 24 * 3600
 
 
@@ -67,6 +71,8 @@ class Authority:
     market_pub: bytes
     registry: Path
     release_pub: bytes | None = None  # pinned on the device for signed app updates, when known
+    broker_secret: bytes | None = None  # derives each device's broker password (fleet/ca.py)
+    ca_der: bytes | None = None        # the neighbourhood CA, pinned for mqtts://
 
 
 @dataclass
@@ -217,6 +223,27 @@ def write_agent_config(target, agent: dict) -> None:
     target.write_file(AGENT_CONFIG, json.dumps(agent, sort_keys=True).encode())
 
 
+def uses_tls(plan: Plan) -> bool:
+    return bool(plan.agent) and str(plan.agent.get("broker", "")).startswith("mqtts://")
+
+
+def write_broker_access(target, plan: Plan, auth: Authority, party: str) -> None:
+    """The device's broker password (where the host keys have a broker secret) and, for an
+    mqtts:// broker, the CA it pins: the firmware speaks TLS only where that file is (its
+    context costs heap from boot on)."""
+    from .ca import password
+
+    if auth.broker_secret is None:
+        return
+    target.makedirs("config")
+    target.write_file(BROKER_CONFIG, json.dumps({"password": password(auth.broker_secret, party)}).encode())
+    if uses_tls(plan):
+        if auth.ca_der is None:
+            raise ProvisionError("an mqtts:// broker but no neighbourhood CA in the key directory",
+                                 "run `micromarket keys init` (it adds the CA to existing keys)")
+        target.write_file(CA_FILE, auth.ca_der)
+
+
 def provision_target(target, plan: Plan, auth: Authority, outcome: Outcome, progress=None) -> Outcome:
     """Provision the board behind ``target`` (an open micromarket.device.target.Target)."""
     def step(name):
@@ -232,7 +259,8 @@ def provision_target(target, plan: Plan, auth: Authority, outcome: Outcome, prog
         outcome.party = st["party"]
         if known is not None and known.market == plan.market:
             if plan.agent:
-                step("config")  # a provisioned device takes new agent settings (broker, clock)
+                step("config")  # a provisioned device takes new agent settings and broker access
+                write_broker_access(target, plan, auth, st["party"])
                 write_agent_config(target, plan.agent)
             outcome.status = "done"
             return outcome
@@ -263,6 +291,7 @@ def provision_target(target, plan: Plan, auth: Authority, outcome: Outcome, prog
     step("config")
     target.makedirs("config")
     target.write_file(DEVICE_CONFIG, device_config(plan, auth))
+    write_broker_access(target, plan, auth, party)
     if plan.agent:
         write_agent_config(target, plan.agent)
 
@@ -360,11 +389,19 @@ def provision_many(ports: list[str], plan: Plan, auth: Authority, progress=None,
 
 
 def load_authority(keys_dir: Path, passphrase: bytes | None, registry: Path) -> Authority:
+    from cryptography.hazmat.primitives import serialization
+
     from .. import keys
+    from . import ca
 
     key = keys.load_private(keys_dir, "registrar", passphrase)
     release = None
     if (Path(keys_dir) / "release.pub").exists():
         release = bytes.fromhex(keys.public_hex(keys_dir, "release"))
+    secret = ca_der = None
+    if (Path(keys_dir) / ca.SECRET).exists():
+        secret = ca.secret(keys_dir)
+    if (Path(keys_dir) / ca.CA_CERT).exists():
+        ca_der = ca.load_cert(keys_dir).public_bytes(serialization.Encoding.DER)
     return Authority(key, keys.raw_public(key), bytes.fromhex(keys.public_hex(keys_dir, "market")),
-                     Path(registry), release)
+                     Path(registry), release, secret, ca_der)
