@@ -3,9 +3,11 @@
 # injected.
 #
 # Per interval s (length L, gate closure G before it, both from the market's signed context):
-#   - halfway through the interval before it, the tender for s: the personality's curve, signed
-#     with a fresh sequence number, sent once the queue of unsent deliveries is empty (sequence
-#     numbers reach the market in order). Until the market answers it, the same bytes go again
+#   - halfway through the interval before it, the tender for s: the personality's curve for the
+#     state it expects at s (personalities.ahead: the interval under way and the awards up to s,
+#     waiting up to a quarter interval past a gate for an award still due), signed with a fresh
+#     sequence number, sent once the queue of unsent deliveries is empty (sequence numbers reach
+#     the market in order). Until the market answers it, the same bytes go again
 #     after a reconnection and every quarter of an interval: a broker or a market may die with
 #     the first copy, and the market takes a copy of a tender it holds as such. The answer before
 #     the gate is an error naming it (the award and the clearing come at the gate, where the
@@ -79,9 +81,10 @@ class Agent:
         # a battery's virtual meter follows the power the agent plans (other kinds switch a relay)
         self._set_power = getattr(board.meter, "set_power", None) if self.kind == "battery" else None
         self._applied = False
+        self._planned = 0  # net Wh the interval under way is to draw
         self._connects = -1
         self._topics = {"context": self._on_context, "award": self._on_award,
-                        "clearing": self._on_clearing, "receipt": self._on_receipt,
+                        "receipt": self._on_receipt,
                         "error": self._on_error}
 
     # --- messages from the market -------------------------------------------------------------
@@ -121,12 +124,6 @@ class Agent:
             raise wire.WireError("award: does not answer our tender for %d" % award["interval"])
         self.awards[award["interval"]] = (award, wire.message_hash(data))
         self.stats["awards"] += 1
-
-    def _on_clearing(self, data):
-        c = wire.check_clearing(self.market_key, self.market, data)
-        fc = self.forecast
-        fc["price"] = c["price"]
-        fc["mean"] = c["price"] if "mean" not in fc else (fc["mean"] * 7 + c["price"]) // 8
 
     def _on_receipt(self, data):
         r = wire.check(self.market_key, self.market, data, "receipt")
@@ -187,6 +184,7 @@ class Agent:
             self.stats["acted"] += 1
         else:
             wh = P.island(self.kind, self.params, self.state, view, self.forecast)
+        self._planned = wh
         power = self.params.get("power_w")
         left = s + self.length - now
         run = abs(wh) * 3600 // power if power else left
@@ -284,9 +282,22 @@ class Agent:
         b = (now + ctx["gate"]) // n * n + n  # the interval whose gate is still open
         if b in self.tenders or now < b - n - n // 2:
             return
+        # the state when b starts: the interval under way and those up to b as awarded; an
+        # award still due (a quarter interval past its gate) is waited for
+        s = now - now % n
+        steps = [(s, self._planned, None)]
+        for k in range(s + n, b, n):
+            got = self.awards.get(k)
+            if got is not None:
+                steps.append((k, got[0]["wh"], got[0]["side"]))
+            elif self.tenders.get(k) is not None and now < k - ctx["gate"] + n // 4:
+                return
+            else:
+                steps.append((k, None, None))
         if not await self._flush():
             return
-        out = P.tender(self.kind, self.params, self.state, self._view(b), self.forecast)
+        state = P.ahead(self.kind, self.params, self.state, ctx, steps, self.forecast)
+        out = P.tender(self.kind, self.params, state, self._view(b), self.forecast)
         if out is None:
             self.tenders[b] = None
             return
@@ -312,9 +323,9 @@ class Agent:
 
         gc.collect()
         gc.threshold(_GC_EVERY)
-        for kind in ("context", "clearing", "award", "receipt", "error"):
-            await self.link.subscribe(wire.topic(self.market, kind, None if kind in (
-                "context", "clearing") else self.party))
+        for kind in ("context", "award", "receipt", "error"):
+            await self.link.subscribe(wire.topic(self.market, kind, None if kind == "context"
+                                                 else self.party))
         if hasattr(self.link, "on_message"):
             self.link.on_message = self._handle  # handled in the link's reader: no queue
             rx = None

@@ -20,7 +20,7 @@ _DEFAULTS = {
     "deferrable": {"power_w": 2000, "energy_wh": 3000, "deadline_s": 25200},
     "thermostatic": {"power_w": 2000, "lo_mc": 19000, "hi_mc": 22000, "loss_pm_h": 100,
                      "gain_mc_wh": 2, "mode": "heat"},
-    "pv": {"peak_w": 4000, "margin_pm": 20},
+    "pv": {"peak_w": 4000},
     "battery": {"power_w": 3000, "capacity_wh": 10000},
 }
 _FRACTIONS = (("efficiency", "eff_pm"), ("soc_min", "soc_min_pm"), ("soc_max", "soc_max_pm"))

@@ -1,11 +1,22 @@
-# Deferrable load: energy_wh by a deadline, urgency rising as it nears.
+# Deferrable load: energy_wh by a deadline, run in the cheapest intervals the market expects.
 # Loaded on demand by personalities.py (one module per kind, so a device pays heap only for
 # its own); pure integer functions, the same on the device and on CPython.
-from personalities import PM, interval_wh, clamp, between, offer
+#
+# Every interval it plans the job again: of the intervals left before the deadline, the fewest
+# that hold the remaining energy, the cheapest by the market's forecast (the retail tariff
+# where the forecast does not reach; the earlier of equal ones). Its bid for this interval is
+# what running now saves: if this interval is in the plan, the price of the cheapest interval
+# left out (what it would pay instead); if not, the price of the dearest one in it (what
+# running now would spare). What the deadline forces now is bid at the cap. Offline it runs
+# only what the deadline forces: no prices to wait for, but no reason to run early either.
+from personalities import interval_wh, clamp, offer, expected
 
 
 # params: power_w, energy_wh, deadline_s (seconds after midnight UTC), period_s (default a day)
 # state: done_wh, deadline (unix s of the current cycle's deadline; set by ``init``)
+
+_SLOTS = 192  # most intervals ahead it ranks (two days of 15 min; k fits in 8 bits)
+
 
 def init(params, now):
     """Initial state: the next deadline after ``now``."""
@@ -16,12 +27,23 @@ def init(params, now):
     return {"done_wh": 0, "deadline": deadline}
 
 
+def _cycle(params, state, start):
+    """(Wh done, deadline) of the job that the interval at ``start`` works for: once a deadline
+    has passed, the next cycle's, with nothing done yet."""
+    deadline = state["deadline"]
+    if deadline > start:
+        return state.get("done_wh", 0), deadline
+    period = params.get("period_s", 86400)
+    return 0, deadline + ((start - deadline) // period + 1) * period
+
+
 def _deferrable_need(params, state, market):
     """(remaining Wh, Wh this interval can take, Wh that cannot wait, intervals left)."""
-    remaining = params["energy_wh"] - state.get("done_wh", 0)
+    done, deadline = _cycle(params, state, market["start"])
+    remaining = params["energy_wh"] - done
     length = market["interval"]
     full = interval_wh(params["power_w"], length)
-    left = (state["deadline"] - market["start"]) // length
+    left = (deadline - market["start"]) // length
     if remaining <= 0 or left <= 0 or full <= 0:
         return 0, 0, 0, left
     can = remaining if remaining < full else full
@@ -34,12 +56,20 @@ def tender(params, state, market, forecast):
     remaining, can, must, left = _deferrable_need(params, state, market)
     if can <= 0:
         return None
-    # urgency: the share of the remaining time at full power that the job still needs
-    urgency = remaining * PM // (left * interval_wh(params["power_w"], market["interval"]))
-    half = (can - must) // 2
-    return offer("buy", [[market["cap"], must],
-                           [between(market, urgency), half],
-                           [between(market, urgency // 2), can - must - half]], market)
+    full = interval_wh(params["power_w"], market["interval"])
+    need = -(-remaining // full)  # intervals the rest of the job takes
+    start, length = market["start"], market["interval"]
+    slots = left if left < _SLOTS else _SLOTS
+    if need > slots:
+        need = slots
+    # price * 256 + k: one small integer each sorts by price, then the earlier (no tuples)
+    ranked = sorted(expected(market, start + k * length) << 8 | k for k in range(slots))
+    if any(r & 255 == 0 for r in ranked[:need]):
+        limit = ranked[need] >> 8 if need < slots else market["cap"]
+    else:
+        limit = ranked[need - 1] >> 8
+    limit = clamp(limit, market["floor"], market["cap"])
+    return offer("buy", [[market["cap"], must], [limit, can - must]], market)
 
 
 def dispatch(params, state, market, forecast, award_wh, side):
@@ -48,17 +78,16 @@ def dispatch(params, state, market, forecast, award_wh, side):
 
 
 def island(params, state, market, forecast):
-    """Offline: run now while there is work (no prices to wait for); ``"lazy"`` runs only what
-    cannot wait."""
-    remaining, can, must, left = _deferrable_need(params, state, market)
-    return must if params.get("island") == "lazy" else can
+    """Offline: only what cannot wait."""
+    return _deferrable_need(params, state, market)[2]
 
 
 def advance(params, state, market, forecast, wh):
+    done, deadline = _cycle(params, state, market["start"])
     new = dict(state)
-    new["done_wh"] = state.get("done_wh", 0) + (wh if wh > 0 else 0)
-    end = market["start"] + market["interval"]
-    if end >= state["deadline"]:
+    new["done_wh"] = done + (wh if wh > 0 else 0)
+    new["deadline"] = deadline
+    if market["start"] + market["interval"] >= deadline:
         new["done_wh"] = 0
-        new["deadline"] = state["deadline"] + params.get("period_s", 86400)
+        new["deadline"] = deadline + params.get("period_s", 86400)
     return new

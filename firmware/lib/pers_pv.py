@@ -1,11 +1,15 @@
-# PV seller: sells its forecast output, asking a little above feed-in.
+# PV seller: offers its expected output at the interval's feed-in price, so what the
+# neighbours do not buy is a cleared export to the grid, not an unannounced surplus.
 # Loaded on demand by personalities.py (one module per kind, so a device pays heap only for
 # its own); pure integer functions, the same on the device and on CPython.
-from personalities import interval_wh, between, offer
+#
+# Asking more than the feed-in price gains nothing: the clearing price is uniform, so when the
+# street is short the buyers set it at up to retail anyway, and when it has a surplus any Wh
+# not sold goes to the grid at the feed-in price.
+from personalities import interval_wh, offer
 
 
-# params: peak_w (used when no forecast is given: a flat guess of half the peak), margin_pm
-# (per-mille of the floor-cap spread asked above the floor, default 20)
+# params: peak_w (used when no forecast is given: a flat guess of half the peak)
 
 def _pv_wh(params, market, forecast):
     wh = (forecast or {}).get("pv_wh")
@@ -15,12 +19,11 @@ def _pv_wh(params, market, forecast):
 
 
 def tender(params, state, market, forecast):
-    wh = _pv_wh(params, market, forecast)
-    return offer("sell", [[between(market, params.get("margin_pm", 20)), wh]], market)
+    return offer("sell", [[market["floor"], _pv_wh(params, market, forecast)]], market)
 
 
 def dispatch(params, state, market, forecast, award_wh, side):
-    # the inverter stays on: what the market does not take goes to the grid at feed-in
+    # the inverter stays on: it delivers what the sun gives
     return -_pv_wh(params, market, forecast)
 
 

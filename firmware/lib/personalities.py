@@ -16,9 +16,14 @@ Shapes (plain dicts, so they cost little heap and cross into CPython unchanged):
   prices, ucr/kWh: the grid is the counterparty of last resort at both), if present ``qmax``
   (the most Wh one tender may offer), and through ``tariff_at`` and ``expected`` the
   time-of-use ``tariff`` and the market's price ``forecast`` for the next 24 h.
-- ``forecast``: optional hints for the interval, any of ``"price"`` (expected clearing price,
-  ucr/kWh), ``"mean"`` (expected mean price of the day), ``"load_wh"``, ``"pv_wh"``,
-  ``"temp_out_mc"`` (outdoor temperature in milli-degrees Celsius).
+- ``forecast``: the device's own hints for the interval, any of ``"load_wh"`` and ``"pv_wh"``
+  (what the meter saw last interval), ``"temp_out_mc"`` (outdoor temperature in milli-degrees
+  Celsius). Prices come from the market's context, not from here.
+
+The battery, the deferrable load and the thermostatic load plan over the market's forecast
+every time they tender (a small dynamic programme or a ranking over up to 96 intervals) and bid
+what the plan says a Wh is worth now; the fixed load and the PV are price takers at the retail
+and the feed-in price.
 
 Every personality is a module ``pers_<kind>`` (kinds in ``KINDS``) with the functions
 ``init``, ``tender``, ``dispatch``, ``island`` and ``advance``, imported on first use so a
@@ -44,12 +49,6 @@ def clamp(x, lo, hi):
     return lo if x < lo else hi if x > hi else x
 
 
-def between(market, per_mille):
-    """The price ``per_mille`` of the way from the floor to the cap."""
-    lo = market["floor"]
-    return lo + (market["cap"] - lo) * clamp(per_mille, 0, PM) // PM
-
-
 def offer(side, steps, market):
     """``(side, curve)`` from steps in order, empty ones dropped, equal prices merged and the
     total cut to the context's ``qmax``; None when nothing is left."""
@@ -69,13 +68,10 @@ def offer(side, steps, market):
 
 
 def tariff_at(market, t):
-    """(feed-in, retail) of the grid at unix time ``t``, from the context's daily tariff."""
-    steps = market.get("tariff")
-    if not steps:
-        return market["floor"], market["cap"]
+    """(feed-in, retail) of the grid at unix time ``t``, from the context's daily tariff (its
+    first step is at 0 s)."""
     day = t % 86400
-    f, r = steps[0][1], steps[0][2]
-    for st in steps:
+    for st in market["tariff"]:
         if st[0] > day:
             break
         f, r = st[1], st[2]
@@ -94,21 +90,16 @@ def expected(market, t):
     """The price the market expects for the interval at ``t``: its forecast, clamped into that
     interval's tariff; the retail price where the forecast does not reach."""
     lo, hi = tariff_at(market, t)
-    fc = market.get("forecast")
-    if fc:
-        k = (t - fc[0]) // fc[1]
-        if k < 0:
-            k = 0
-        if k < len(fc[2]):
-            return clamp(fc[2][k], lo, hi)
-    return hi
+    fc = market["forecast"]
+    k = (t - fc[0]) // fc[1]
+    if k < 0:  # an interval begun before the forecast: its first price
+        k = 0
+    return clamp(fc[2][k], lo, hi) if k < len(fc[2]) else hi
 
 
 def reach(market):
     """Intervals from ``start`` that the forecast covers (at least 1)."""
-    fc = market.get("forecast")
-    if not fc:
-        return 1
+    fc = market["forecast"]
     n = (fc[0] + fc[1] * len(fc[2]) - market["start"]) // market["interval"]
     return n if n > 1 else 1
 
@@ -117,15 +108,7 @@ def kind_module(kind):
     """The module of personality ``kind`` (ValueError for an unknown one)."""
     if kind not in KINDS:
         raise ValueError("unknown personality %r" % (kind,))
-    try:
-        return __import__("pers_" + kind)
-    except ImportError:
-        # CPython callers (the simulator, tests) may have put this directory on sys.path only
-        # while importing this module: find the siblings next to this file
-        import sys
-
-        sys.path.append(__file__.rpartition("/")[0] or ".")
-        return __import__("pers_" + kind)
+    return __import__("pers_" + kind)  # CPython callers keep this directory on sys.path
 
 
 def tender(kind, params, state, market, forecast=None):
@@ -146,6 +129,22 @@ def island(kind, params, state, market, forecast=None):
 def advance(kind, params, state, market, forecast, wh):
     """New state after the interval, given the measured net Wh."""
     return kind_module(kind).advance(params, state, market, forecast, wh)
+
+
+def ahead(kind, params, state, ctx, steps, forecast=None):
+    """The state expected once ``steps`` have run: [(interval start, Wh, side)] in order, where
+    side "buy"/"sell" means Wh were awarded, None that Wh (net) are already decided (the
+    interval under way), and Wh None that the island policy runs it. A tender is made an
+    interval or two ahead, before the state has seen the intervals in between."""
+    m = kind_module(kind)
+    for s, wh, side in steps:
+        v = view(ctx, s)
+        if side is not None:
+            wh = m.dispatch(params, state, v, forecast, wh, side)
+        elif wh is None:
+            wh = m.island(params, state, v, forecast)
+        state = m.advance(params, state, v, forecast, wh)
+    return state
 
 
 def initial_state(kind, params, now):

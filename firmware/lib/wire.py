@@ -367,11 +367,6 @@ def check(market_key, market_id, data, kind, ints=()):
     return msg
 
 
-def _uints(xs, n=None):
-    return isinstance(xs, list) and (n is None or len(xs) == n) and \
-        all(isinstance(x, int) and x >= 0 for x in xs)
-
-
 def check_context(market_key, market_id, data):
     msg = check(market_key, market_id, data, "context",
                 ("interval", "start", "gate", "floor", "cap", "qmax", "issued"))
@@ -381,9 +376,12 @@ def check_context(market_key, market_id, data):
     # the shapes the personalities read (personalities.tariff_at, expected): [[at, feed-in,
     # retail], ...] from 0 s, and [from, slot, [price, ...]]
     t, f = msg.get("tariff"), msg.get("forecast")
-    if not (isinstance(t, list) and t and all(_uints(x, 3) and x[1] <= x[2] for x in t) and
-            t[0][0] == 0 and isinstance(f, list) and len(f) == 3 and _uints(f[:2]) and f[1] and
-            _uints(f[2])):
+    try:  # anything not an integer where one belongs fails a comparison (TypeError)
+        ok = t[0][0] == 0 and all(len(x) == 3 and x[0] >= 0 and 0 <= x[1] <= x[2] for x in t) \
+            and len(f) == 3 and f[0] >= 0 and f[1] > 0 and all(p >= 0 for p in f[2])
+    except (TypeError, IndexError, KeyError):
+        ok = False
+    if not ok:
         raise WireError("context: malformed tariff or forecast")
     return msg
 
@@ -395,10 +393,6 @@ def check_award(market_key, market_id, data, party):
             not isinstance(t, bytes) or len(t) != 32:
         raise WireError("award: not for us, or bad side or tender hash")
     return msg
-
-
-def check_clearing(market_key, market_id, data):
-    return check(market_key, market_id, data, "clearing", ("interval", "price"))
 
 
 def tender(key, market, party, seq, interval, side, curve, expiry):

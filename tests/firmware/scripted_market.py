@@ -102,10 +102,14 @@ class ScriptedMarket:
         return P.sign(msg, key or self.key, MARKET)
 
     def context_bytes(self):
-        return self.sign(P.Context(market=MARKET, key=self.public, interval=self.interval,
-                                   start=self.open_interval(), gate=self.gate, floor=self.floor,
+        # the forecast is the day's own prices (hour by hour): this market knows them
+        b, n = self.open_interval(), self.interval
+        slot = -(-3600 // n) * n
+        prices = tuple(self.clearing_price(b + k * slot) for k in range(86400 // slot))
+        return self.sign(P.Context(market=MARKET, key=self.public, interval=n,
+                                   start=b, gate=self.gate, floor=self.floor,
                                    cap=self.cap, tariff=((0, self.floor, self.cap),),
-                                   forecast=(self.open_interval(), self.interval, ()),
+                                   forecast=(b, slot, prices),
                                    qmax=self.qmax, parent=None,
                                    products=("energy",), issued=int(self.now())))
 

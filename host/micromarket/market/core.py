@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 ACCEPTS = {"tender": ("tender", "position"), "delivery": ("delivery",)}
 DELIVERY_WINDOW = 7 * 86400      # deliveries for a cleared interval older than this are closed
 DAY = 86400
-FORECAST_SLOT = 900              # forecast prices cover slots of at least this many seconds
+FORECAST_SLOT = 3600             # forecast prices cover slots of at least this many seconds
 FORECAST_DAYS = (4, 2, 1)        # weights of the clearings 1, 2, 3 days back in the forecast
 
 
@@ -183,7 +183,7 @@ class Market:
             for ago, weight in enumerate(FORECAST_DAYS, 1):
                 acc = sums.get((k, ago))
                 if acc:
-                    num += weight * acc[0] // acc[1]
+                    num += weight * (acc[0] // acc[1])
                     den += weight
             prices.append(min(hi, max(lo, num // den)) if den else hi)
         return (start, slot, tuple(prices))

@@ -75,6 +75,39 @@ class HostAgent:
         self.seq += 1
         return self.seq
 
+    def plan(self, pers, ctx: dict, first: int, b: int):
+        """The personality's tender for interval ``b``, made for the state expected when ``b``
+        starts: the intervals from ``first`` (the first not yet ended) run as awarded, or on the
+        island policy where no award came."""
+        steps = []
+        for k in range(first, b, ctx["interval"]):
+            got = self.awards.get(k)
+            steps.append((k, got[0].wh, got[0].side) if got else (k, None, None))
+        state = pers.ahead(self.kind, self.params, self.state, ctx, steps, self.forecast)
+        return pers.tender(self.kind, self.params, state, pers.view(ctx, b), self.forecast)
+
+    def end_interval(self, pers, ctx: dict, s: int, measure=None):
+        """Interval ``s`` is over: (side, Wh, award hash or None) of its delivery, what the meter
+        booked for what the personality dispatched (``measure``, by default ``measured_wh``);
+        the state moves on."""
+        view = pers.view(ctx, s)
+        got = self.awards.pop(s, None)
+        if got is not None:
+            award, award_hash = got
+            planned = pers.dispatch(self.kind, self.params, self.state, view, self.forecast,
+                                    award.wh, award.side)
+        else:
+            award, award_hash = None, None
+            planned = pers.island(self.kind, self.params, self.state, view, self.forecast)
+        wh = (measure or measured_wh)(self.kind, self.params, s, view["interval"], planned)
+        side = award.side if award is not None else ("sell" if wh < 0 else "buy")
+        self.state = pers.advance(self.kind, self.params, self.state, view, self.forecast, wh)
+        self.forecast["load_wh"] = max(wh, 0)
+        self.forecast["pv_wh"] = max(-wh, 0)
+        self.tenders = {k: v for k, v in self.tenders.items() if k > s}
+        self.stats["deliveries"] += 1
+        return side, abs(wh), award_hash
+
 
 class HostStreet:
     """Host agents trading through one MQTT link until ``stop`` is set."""
@@ -84,24 +117,22 @@ class HostStreet:
         self.by_party = {a.party: a for a in agents}
         self.market_key = bytes.fromhex((fleet.keys_dir / "market.pub").read_text().strip())
         self.ctx = None
+        self.first = 0     # the first interval not yet ended
         self.P = personalities()
-
-    def _view(self, s: int) -> dict:
-        return self.P.view(self.ctx_payload, s)
 
     async def run(self, stop: threading.Event) -> None:
         from ..market.link import MqttLink
 
         m = self.fleet.market_id
         link = MqttLink(self.fleet.broker_url, f"mm-sim-{m}-{os.getpid()}",
-                        [P.topic(m, "context"), P.topic(m, "clearing"), P.subscription(m, "award")],
+                        [P.topic(m, "context"), P.subscription(m, "award")],
                         persistent=False)
         link.start()
         await link.wait_connected(30)
         clock = self.fleet.timing
         n = clock.interval
         now = clock.sim()
-        s = int(now) - int(now) % n
+        s = self.first = int(now) - int(now) % n
         for a in self.agents:
             a.state = a.state or self.P.initial_state(a.kind, a.params, s)
         try:
@@ -114,7 +145,7 @@ class HostStreet:
                 now = clock.sim()
                 if now >= s + n:
                     self._finish(link, s)
-                    s += n
+                    s = self.first = s + n
         finally:
             link.stop()
 
@@ -132,10 +163,6 @@ class HostStreet:
             self.ctx = msg
             self.ctx_payload = msg.to_payload()
             self._tender_all(link, msg.start)
-        elif kind == "clearing":
-            for a in self.agents:
-                a.forecast["price"] = msg.price
-                a.forecast["mean"] = (a.forecast.get("mean", msg.price) * 7 + msg.price) // 8
         elif kind == "award" and party in self.by_party:
             a = self.by_party[party]
             mine = a.tenders.get(msg.interval)
@@ -149,7 +176,7 @@ class HostStreet:
         for a in self.agents:
             if b in a.tenders:
                 continue
-            out = self.P.tender(a.kind, a.params, a.state, self._view(b), a.forecast)
+            out = a.plan(self.P, self.ctx_payload, self.first, b)
             if out is None:
                 a.tenders[b] = None
                 continue
@@ -164,27 +191,12 @@ class HostStreet:
     def _finish(self, link, s: int) -> None:
         if self.ctx is None:
             return
-        view = self._view(s)
         for a in self.agents:
-            got = a.awards.pop(s, None)
-            if got is not None:
-                award, award_hash = got
-                planned = self.P.dispatch(a.kind, a.params, a.state, view, a.forecast, award.wh,
-                                          award.side)
-            else:
-                award, award_hash = None, None
-                planned = self.P.island(a.kind, a.params, a.state, view, a.forecast)
-            wh = measured_wh(a.kind, a.params, s, view["interval"], planned)
-            side = award.side if award is not None else ("sell" if wh < 0 else "buy")
+            side, wh, award_hash = a.end_interval(self.P, self.ctx_payload, s)
             body = P.sign(P.Delivery(market=self.fleet.market_id, party=a.party, seq=a.next_seq(),
-                                     interval=s, side=side, wh=abs(wh), counter=0,
+                                     interval=s, side=side, wh=wh, counter=0,
                                      award=award_hash), a.key, a.party)
             link.publish(P.topic(self.fleet.market_id, "delivery", a.party), body)
-            a.stats["deliveries"] += 1
-            a.state = self.P.advance(a.kind, a.params, a.state, view, a.forecast, wh)
-            a.forecast["load_wh"] = max(wh, 0)
-            a.forecast["pv_wh"] = max(-wh, 0)
-            a.tenders = {k: v for k, v in a.tenders.items() if k > s}
 
 
 def make_agents(fleet: Fleet, count: int, prefix: str = "host") -> list[HostAgent]:

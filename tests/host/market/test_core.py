@@ -138,8 +138,8 @@ def test_refusals_are_signed_and_counted(market, parties):
 
 def test_time_of_use_tariff_bounds_clears_and_forecasts(db, market_key):
     """Each interval trades inside its own tariff, and the context's forecast is yesterday's
-    (and the day before's) clearing prices at the same time of day, weighted 4:2, inside the
-    tariff; retail where nothing cleared."""
+    (and the day before's) mean clearing price in the same hour of the day, weighted 4:2,
+    inside the tariff; retail where nothing cleared."""
     day0 = 1_767_225_600                                    # 2026-01-01 00:00 UTC
     tariff = ((0, 50_000, 200_000), (12 * 3600, 80_000, 400_000))
     clock = ManualClock(day0 - 900 + 10)
@@ -149,8 +149,8 @@ def test_time_of_use_tariff_bounds_clears_and_forecasts(db, market_key):
     m.reload_parties()
     ctx = P.verify(m.context().payload, m.public, kind="context")
     assert ctx.tariff == tariff and (ctx.floor, ctx.cap) == (50_000, 200_000)
-    assert ctx.forecast[:2] == (day0, 900) and len(ctx.forecast[2]) == 96
-    assert ctx.forecast[2] == (200_000,) * 48 + (400_000,) * 48     # no history: retail
+    assert ctx.forecast[:2] == (day0, 3600) and len(ctx.forecast[2]) == 24   # hour by hour
+    assert ctx.forecast[2] == (200_000,) * 12 + (400_000,) * 12     # no history: retail
 
     def ask(day, k):                                        # the seller's price: sets the clearing
         lo, hi = tariff[0][1:] if k < 48 else tariff[1][1:]
@@ -181,7 +181,10 @@ def test_time_of_use_tariff_bounds_clears_and_forecasts(db, market_key):
     clock.set(day0 + 2 * 86400 - 900 + 10)
     ctx = P.verify(m.context().payload, m.public, kind="context")
     assert ctx.start == day0 + 2 * 86400
-    assert list(ctx.forecast[2]) == [(4 * ask(1, k) + 2 * ask(0, k)) // 6 for k in range(96)]
+
+    def hour(day, h):                                       # the mean of its 4 clearings
+        return sum(ask(day, 4 * h + i) for i in range(4)) // 4
+    assert list(ctx.forecast[2]) == [(4 * hour(1, h) + 2 * hour(0, h)) // 6 for h in range(24)]
 
 
 # ---------------------------------------------------------------- bounds from the enrollment
