@@ -254,7 +254,7 @@ def battery_day(params, prices, start_soc, forecast=None):
 
 
 def test_battery_plans_a_day_near_perfect_foresight_and_within_its_limits():
-    from micromarket.economics import foresight_bound
+    from micromarket.bench.economics import foresight_bound
     params = PARAMS["battery"]
     prices = [day_prices(DAY0, k) for k in range(96)]
     money, end, socs = battery_day(params, prices, 5000)
@@ -268,7 +268,7 @@ def test_battery_plans_a_day_near_perfect_foresight_and_within_its_limits():
 def test_battery_never_beats_perfect_foresight_nor_leaves_its_limits():
     """On random price days, right or wrong forecasts: never more than the price taker's exact
     optimum from the same charge to the same charge, never outside soc_min..soc_max."""
-    from micromarket.economics import foresight_bound
+    from micromarket.bench.economics import foresight_bound
     rnd = random.Random(12)
     ratios = []
     for trial in range(12):
@@ -291,7 +291,7 @@ def test_battery_never_beats_perfect_foresight_nor_leaves_its_limits():
 def test_foresight_bound_is_the_optimum_of_a_fine_search():
     """The bound (an exact linear programme) against a brute-force search over the charge in
     steps of 40 Wh, on which every corner of this battery's programme lies: the same."""
-    from micromarket.economics import foresight_bound
+    from micromarket.bench.economics import foresight_bound
     params = {"capacity_wh": 1000, "power_w": 800, "soc_min_pm": 100, "soc_max_pm": 900,
               "eff_pm": 800}  # 200 Wh an interval from the grid, 160 stored: steps of 40 Wh
     prices = [100_000, 300_000, 80_000, 80_000, 350_000, 200_000, 90_000, 400_000]

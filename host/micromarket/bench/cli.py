@@ -14,12 +14,13 @@ BENCHES = {
     "market": "micromarket.bench.cli:market_cmd",
     "fleet": "micromarket.bench.cli:fleet_cmd",
     "heap": "micromarket.bench.cli:heap_cmd",
+    "economics": "micromarket.bench.cli:economics_cmd",
 }
 
 
 # the library module whose run() each benchmark of `bench all` calls
 RUNNERS = {"crypto": "micromarket.bench.crypto", "market": "micromarket.bench.market",
-           "fleet": "micromarket.sim.bench"}
+           "fleet": "micromarket.sim.bench", "economics": "micromarket.bench.economics"}
 
 
 @click.group(cls=LazyGroup, table=BENCHES)
@@ -30,7 +31,7 @@ def cli():
 @cli.command("all")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def all_(as_json: bool) -> None:
-    """Run every benchmark in turn (crypto, market, fleet)."""
+    """Run every benchmark in turn (crypto, market, fleet, economics)."""
     results = {}
     for name, module in RUNNERS.items():
         results[name] = importlib.import_module(module).run()
@@ -148,3 +149,19 @@ def heap_cmd(modules, opt, heap_size, runtime, as_json):
     click.echo(heap.table(report))
     for line in heap.boot_lines(report):
         click.echo(line)
+
+
+@click.command("economics")
+@click.option("--seed", default=1, show_default=True, help="homes and weather")
+@click.option("--days", default=4, show_default=True,
+              help="days traded; the last is measured, the others fill the forecast's three "
+                   "days of history")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def economics_cmd(seed: int, days: int, as_json: bool) -> None:
+    """Savings, battery earnings against perfect foresight, deferrable prices, local share and
+    the books' closing error, on the demo's street and a 40-party one."""
+    from . import economics
+
+    if days < 1:
+        raise UsageError(f"--days {days} trades nothing", "use --days 2 or more")
+    click.echo(json.dumps(economics.run(seed, days), indent=None if as_json else 2))
