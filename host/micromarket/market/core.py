@@ -167,7 +167,8 @@ class Market:
         back = len(FORECAST_DAYS) * DAY
         sums: dict[tuple[int, int], list[int]] = {}
         for interval, price in self.conn.execute(
-                "SELECT interval, price FROM intervals WHERE interval >= ? AND interval < ?",
+                "SELECT interval, price FROM intervals WHERE interval >= ? AND interval < ? "
+                "AND price IS NOT NULL",
                 (start - back, start + n * slot - DAY)):
             ago = (start - interval + DAY - 1) // DAY      # days back: 1 .. FORECAST_DAYS
             k = (interval + ago * DAY - start) // slot
