@@ -60,7 +60,8 @@ class Agent:
         self.length = cfg.get("interval", 900)  # until a context says otherwise
         self.ctx = None
         self.tenders = {}  # interval -> (tender hash, side), or None for "no tender"
-        self._ask = None  # the tender not answered yet: [interval, bytes, hash, due, connects]
+        self._ask = None  # the tender not answered yet: [interval, hash, due, connects]; its
+        # bytes wait in the store (record "tender"), not on the heap
         self.awards = {}  # interval -> (award payload, award hash)
         self.stats = {"tenders": 0, "awards": 0, "acted": 0, "island": 0, "refused": 0,
                       "deliveries": 0, "uploaded": 0, "resent": 0, "receipts": 0,
@@ -139,7 +140,7 @@ class Agent:
         self.stats["errors"] += 1
         self.log("market error", e.get("code"), e.get("reason"))
         a = self._ask
-        if a is not None and e.get("ref") == a[2]:
+        if a is not None and e.get("ref") == a[1]:
             self._ask = None
             if e.get("code") == 4:  # replay: see "tender" above
                 self.tenders.pop(a[0], None)
@@ -265,18 +266,18 @@ class Agent:
         if ctx is None or not self.link.connected:
             return
         n = self.length
-        topic = wire.topic(self.market, "tender", self.party)
         a = self._ask  # the tender not answered yet: again after a reconnection, or when due
-        if a is not None and (now >= a[3] or a[4] != self.link.connects):
+        if a is not None and (now >= a[2] or a[3] != self.link.connects):
             if now >= a[0] - ctx["gate"]:
                 self._ask = None  # its gate has closed: the award, if any, is on its way
             else:
-                if now >= a[3]:  # (a copy for a reconnection keeps the quarters' times)
-                    a[3] = now + n // 4
-                a[4] = self.link.connects
+                if now >= a[2]:  # (a copy for a reconnection keeps the quarters' times)
+                    a[2] = now + n // 4
+                a[3] = self.link.connects
                 try:
-                    await self.link.publish(topic, a[1], qos=1)
-                except OSError:
+                    await self.link.publish(wire.topic(self.market, "tender", self.party),
+                                            self.store.get("tender"), qos=1)
+                except (OSError, StoreError):
                     return  # the next connection sends it
                 self.stats["retendered"] += 1
         b = (now + ctx["gate"]) // n * n + n  # the interval whose gate is still open
@@ -306,12 +307,13 @@ class Agent:
         msg = wire.tender(self.key, self.market, self.party, self.store.next_seq(), b, side,
                           curve, b)
         try:
-            await self.link.publish(topic, msg, qos=1)
+            await self.link.publish(wire.topic(self.market, "tender", self.party), msg, qos=1)
         except OSError:
             return  # the link dropped: the next pass tries again with a new sequence number
         h = wire.message_hash(msg)
         self.tenders[b] = (h, side)
-        self._ask = [b, msg, h, now + n // 4, self.link.connects]
+        self.store.put("tender", msg)
+        self._ask = [b, h, now + n // 4, self.link.connects]
         self.stats["tenders"] += 1
 
     # --- the loop ---------------------------------------------------------------------------
