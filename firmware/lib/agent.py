@@ -275,11 +275,18 @@ class Agent:
                     a[2] = now + n // 4
                 a[3] = self.link.connects
                 try:
-                    await self.link.publish(wire.topic(self.market, "tender", self.party),
-                                            self.store.get("tender"), qos=1)
-                except (OSError, StoreError):
+                    data = self.store.get("tender")
+                    if data is None:
+                        raise StoreError("tender record gone")
+                    await self.link.publish(wire.topic(self.market, "tender", self.party), data,
+                                            qos=1)
+                except StoreError:  # damaged or gone on flash: no copies of this one
+                    self._ask = None
+                except OSError:
                     return  # the next connection sends it
-                self.stats["retendered"] += 1
+                else:
+                    self.stats["retendered"] += 1
+                data = None
         b = (now + ctx["gate"]) // n * n + n  # the interval whose gate is still open
         if b in self.tenders or now < b - n - n // 2:
             return
@@ -312,8 +319,11 @@ class Agent:
             return  # the link dropped: the next pass tries again with a new sequence number
         h = wire.message_hash(msg)
         self.tenders[b] = (h, side)
-        self.store.put("tender", msg)
-        self._ask = [b, h, now + n // 4, self.link.connects]
+        try:
+            self.store.put("tender", msg)
+            self._ask = [b, h, now + n // 4, self.link.connects]
+        except OSError as exc:  # flash full or failing: this tender goes once
+            self.log("store:", exc)
         self.stats["tenders"] += 1
 
     # --- the loop ---------------------------------------------------------------------------
