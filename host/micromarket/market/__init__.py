@@ -1,6 +1,7 @@
 """The neighbourhood market: auction, registry, ledger, settlement and the MQTT service around
 them, plus the ``market`` and ``ledger`` commands. May import the foundation (errors, paths,
-keys) and ``protocol``; never ``device``, ``fleet``, ``sim`` or ``bench``.
+keys), ``protocol`` and ``boards`` (a party's largest power is its board's rating: limits.py);
+never ``device``, ``fleet``, ``sim`` or ``bench``.
 """
 
 from ..errors import MicromarketError
