@@ -304,8 +304,13 @@ class Agent:
                 steps.append((k, None, None))
         if not await self._flush():
             return
-        state = P.ahead(self.kind, self.params, self.state, ctx, steps, self.forecast)
-        out = P.tender(self.kind, self.params, state, self._view(b), self.forecast)
+        gc.collect()  # a plan wants room too
+        try:
+            state = P.ahead(self.kind, self.params, self.state, ctx, steps, self.forecast)
+            out = P.tender(self.kind, self.params, state, self._view(b), self.forecast)
+        except MemoryError:  # no room to plan now: no tender, b runs on the island policy
+            self.log("no heap to plan interval", b)
+            out = None
         if out is None:
             self.tenders[b] = None
             return

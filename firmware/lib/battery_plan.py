@@ -29,14 +29,15 @@ def tender(params, state, market):
     if n <= 0 or full <= 0:
         return None
     top = n * dq
-    # the plan: what the charge is worth (ucr) from the next interval on, at each level
-    prices = [expected(market, market["start"] + k * market["interval"])
-              for k in range(min(reach(market), _HORIZON))]
-    low = min(prices)
+    # the plan: what the charge is worth (ucr) from the next interval on, at each level; the
+    # prices are read from the forecast as they are needed (no list of them)
+    t0, step = market["start"], market["interval"]
+    h = min(reach(market), _HORIZON)
+    low = min(expected(market, t0 + k * step) for k in range(h))
     v = [i * dq * low // 1000 for i in range(n + 1)]
     w = [0] * (n + 1)  # two rows, swapped each step: a plan allocates next to nothing
-    for k in range(len(prices) - 1, 0, -1):
-        p = prices[k]
+    for k in range(h - 1, 0, -1):
+        p = expected(market, t0 + k * step)
         for i in range(n + 1):
             x = i * dq
             best = v[i]

@@ -83,14 +83,15 @@ def plan_values(params, state, market, forecast):
         t = edge - i * dq if cool else edge + i * dq
         moves.append([_after(params, t, market, forecast, j, chunk, band)
                       for j in range(_CHUNKS + 1)])
-    prices = [expected(market, market["start"] + k * market["interval"])
-              for k in range(min(reach(market), _HORIZON))]
-    low = min(prices)
+    # the prices are read from the forecast as they are needed (no list of them)
+    t0, step = market["start"], market["interval"]
+    h = min(reach(market), _HORIZON)
+    low = min(expected(market, t0 + k * step) for k in range(h))
     g = params["gain_mc_wh"] or 1
     v = [-(i * dq * low // (g * 1000)) for i in range(n + 1)]
     w = [0] * (n + 1)  # two rows, swapped each step: a plan allocates next to nothing
-    for k in range(len(prices) - 1, 0, -1):
-        cost = chunk * prices[k] // 1000
+    for k in range(h - 1, 0, -1):
+        cost = chunk * expected(market, t0 + k * step) // 1000
         for i in range(n + 1):
             best = None
             for j in range(_CHUNKS + 1):
