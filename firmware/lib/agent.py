@@ -28,6 +28,13 @@
 #     refuses for good is set aside in the store, never sent again. Nothing is lost offline;
 #   - the personality state and the meter counters are saved once per interval.
 #
+# Witness: every context names the market's newest ledger tree head [size, root] (signed with
+# the context). The agent keeps the newest one, refuses one of a smaller size or another root
+# for the same size, and names its head in every delivery it signs, so a ledger the market cut
+# or rewrote behind it contradicts the device's signature. The head is kept in RAM only: saving
+# it cost the heap a 110 KB board trading a day could not spare (a reboot starts again from the
+# next context).
+#
 # Time: a board with no clock of its own (an ESP32 starts at 2000-01-01) waits for the market's
 # signed context before its first interval, and takes the time from it. A retained context may
 # be up to an interval old, so the clock only moves forward, to the newest `issued` seen: the
@@ -78,6 +85,7 @@ class Agent:
         self.forecast = saved.get("fc") or {}
         if "imp" in saved:
             board.meter.restore(saved["imp"], saved["exp"])
+        self.head = None  # the newest tree head of the market's ledger seen: [size, root]
         self._off_at = None
         # a battery's virtual meter follows the power the agent plans (other kinds switch a relay)
         self._set_power = getattr(board.meter, "set_power", None) if self.kind == "battery" else None
@@ -117,6 +125,9 @@ class Agent:
                 self.clock.set(ctx["issued"])  # forward only: see "Time" above
             self.ctx = ctx
             self.length = ctx["interval"]
+        h = ctx["head"]
+        if h and (self.head is None or h[0] > self.head[0]):  # never back, nor another root
+            self.head = h
 
     def _on_award(self, data):
         award = wire.check_award(self.market_key, self.market, data, self.party)
@@ -210,7 +221,7 @@ class Agent:
         wh, counter = (d_imp, imp) if side == "buy" else (d_exp, exp)
         gc.collect()
         msg = wire.delivery(self.key, self.market, self.party, self.store.next_seq(), s, side,
-                            wh, counter, award_hash)
+                            wh, counter, award_hash, self.head)
         self.store.push(msg)
         self.stats["deliveries"] += 1
         self.state = P.advance(self.kind, self.params, self.state, self._view(s), self.forecast,

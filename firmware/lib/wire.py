@@ -388,6 +388,9 @@ def check_context(market_key, market_id, data):
         ok = False
     if not ok:
         raise WireError("context: malformed tariff or forecast")
+    h = msg["head"]  # [size, root] of the ledger's tree head, or null (not a list: raises)
+    if h is not None and (len(h) != 2 or h[0] < 0 or len(h[1]) != 32 or type(h[1]) is not bytes):
+        raise WireError("head")  # the field's name: no new string on the heap
     return msg
 
 
@@ -407,8 +410,10 @@ def tender(key, market, party, seq, interval, side, curve, expiry):
                  party)
 
 
-def delivery(key, market, party, seq, interval, side, wh, counter, award_hash):
-    """Signed delivery bytes (``award_hash`` None in island mode)."""
+def delivery(key, market, party, seq, interval, side, wh, counter, award_hash, head):
+    """Signed delivery bytes (``award_hash`` None in island mode; ``head`` the [size, root] of
+    the newest ledger tree head the device verified, or None)."""
     return sign1(key, {"type": "delivery", "v": _V, "market": market, "party": party, "seq": seq,
                        "interval": interval, "side": side, "wh": wh,
-                       "counter": counter & 0xFFFFFFFF, "award": award_hash}, party)
+                       "counter": counter & 0xFFFFFFFF, "award": award_hash, "head": head},
+                 party)

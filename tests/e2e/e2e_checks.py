@@ -1,11 +1,13 @@
 """What the end-to-end tests check in the market's database after a run: every delivery once,
-every award acted on once, the ledger verifies, the balances add up."""
+every award acted on once, the ledger verifies (the devices' deliveries witness its tree heads),
+its tables follow from its signed messages (audit), the balances add up."""
 
 from collections import Counter
 
 from micromarket import protocol as P
-from micromarket.sim import report
+from micromarket.market import audit
 from micromarket.market.store import open_db
+from micromarket.sim import report
 
 
 def window(fleet, intervals):
@@ -75,8 +77,17 @@ def check_nothing_lost(fleet, intervals, all_awards_named=True):
             assert a is not None and d.award == a[2], f"{d.party}@{d.interval} names a foreign award"
         elif all_awards_named:
             assert a is None, f"{d.party} did not act on its award for {d.interval}"
+    # the devices name the newest tree head they verified: from the first clearing they saw on
+    assert sum(d.head is None for d in got) <= len(parties), "deliveries name no tree head"
     day = report.collect(fleet.db, first, last)
     assert day.ledger["ok"], day.ledger
+    assert day.ledger["witnessed_heads"] >= len(got) - len(parties)
+    conn = open_db(fleet.db, readonly=True)
+    try:
+        replayed = audit.audit(conn)
+    finally:
+        conn.close()
+    assert replayed.ok, replayed.differences[:5]
     assert day.balances_add_up
     assert len(day.intervals) == intervals
     return day

@@ -69,7 +69,7 @@ def tender(p: Party, view: View, interval=None, side="buy", curve=None, expiry=N
 
 def delivery(p: Party, interval: int, wh: int, side="buy", award=None, counter=0) -> bytes:
     return signed(p, P.Delivery(market=MARKET, party=p.party, seq=p.next_seq(), interval=interval,
-                                side=side, wh=wh, counter=counter, award=award))
+                                side=side, wh=wh, counter=counter, award=award, head=None))
 
 
 def payload_of(data: bytes) -> dict:
@@ -256,7 +256,8 @@ def families(cast: dict, view: View, rnd: random.Random) -> dict[str, list]:
                 "receipt": lambda: P.Receipt(market=MARKET, party=p.party, interval=view.settled,
                                              delivery=bytes(32), amount=10**6 + i, balance=10**9),
                 "clearing": lambda: P.Clearing(market=MARKET, interval=fut, price=view.floor,
-                                               volume=i, grid_buy=0, grid_sell=0, tenders=1),
+                                               volume=i, grid_buy=0, grid_sell=0, tenders=1,
+                                               head=(i, bytes(32))),
                 "error": lambda: P.Error(market=MARKET, code=16, reason=f"x{i}", party=p.party,
                                          ref=None),
                 "enrollment": lambda: P.Enrollment(market=MARKET, party=p.party,

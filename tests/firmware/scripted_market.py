@@ -14,6 +14,7 @@ a broker that died) would. A copy of a tender it holds already is counted, as th
 takes it: not recorded again, no answer.
 """
 
+import hashlib
 import threading
 import time
 from collections import defaultdict
@@ -38,7 +39,7 @@ def day_price(interval_start, floor, cap):
 class ScriptedMarket:
     def __init__(self, port, parties, *, speed, anchor, interval=900, gate=150,
                  floor=80_000, cap=300_000, qmax=100_000, key=None, lose=(), refuse=None,
-                 swallow=0):
+                 swallow=0, shrink=()):
         self.port, self.parties = port, dict(parties)  # party id -> 32-byte public key
         self.clock = ScaledClock(speed, anchor)
         self.interval, self.gate, self.floor, self.cap, self.qmax = interval, gate, floor, cap, qmax
@@ -60,6 +61,8 @@ class ScriptedMarket:
         self.tender_copies = defaultdict(int)  # party -> copies of tenders held already
         self.tender_log = []  # (market time, party, interval, hash) of every copy that came
         self.balances = defaultdict(int)
+        self.heads = []  # the tree heads of the clearings (and contexts after), in order
+        self.shrink = set(shrink)  # clearings (by number) naming a head smaller than the last
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="scripted-market")
@@ -111,7 +114,8 @@ class ScriptedMarket:
                                    cap=self.cap, tariff=((0, self.floor, self.cap),),
                                    forecast=(b, slot, prices),
                                    qmax=self.qmax, parent=None,
-                                   products=("energy",), issued=int(self.now())))
+                                   products=("energy",), issued=int(self.now()),
+                                   head=self.heads[-1] if self.heads else None))
 
     def _publish_context(self):
         self.client.publish(P.topic(MARKET, "context"), self.context_bytes(), qos=1, retain=True)
@@ -144,8 +148,13 @@ class ScriptedMarket:
             with self._lock:
                 self.awards[(party, b)] = (P.message_hash(data), award)
             self.client.publish(P.topic(MARKET, "award", party), data, qos=1)
+        size = 8 * (len(self.heads) + 1)  # a ledger that grows with every clearing...
+        if len(self.heads) in self.shrink:
+            size = 8 * len(self.heads) - 3  # ...or one cut behind the last head
+        head = (size, hashlib.sha256(b"root-%d" % size).digest())
+        self.heads.append(head)
         clearing = P.Clearing(market=MARKET, interval=b, price=price, volume=0, grid_buy=0,
-                              grid_sell=0, tenders=len(mine))
+                              grid_sell=0, tenders=len(mine), head=head)
         self.client.publish(P.topic(MARKET, "clearing"), self.sign(clearing), qos=0)
 
     def forge_award(self, party, b, wh):

@@ -1,6 +1,7 @@
 """The issue's limit: on the unix port with a classic ESP32's heap (110 KB, from the board file),
 the firmware's agent trades a simulated 24 h of 15-minute intervals against a real broker and a
-market that signs its contexts and awards, with no growth of the heap between intervals.
+market that signs its contexts and awards, with no growth of the heap between intervals; every
+delivery names the newest ledger tree head the agent verified, refusing one that went back.
 
 The firmware runs as deployed to a virtual board: every module compiled with mpy-cross."""
 
@@ -34,7 +35,7 @@ def test_a_day_of_trading_in_an_esp32_heap(tmp_path, mosquitto, mpy_lib, heap_kb
     heap = str(board.config["heap"])
     # the simulated clock starts at real time: pick an anchor so the day begins now-ish
     anchor = int(time.time())
-    market = ScriptedMarket(mosquitto.port, {}, speed=SPEED, anchor=anchor)
+    market = ScriptedMarket(mosquitto.port, {}, speed=SPEED, anchor=anchor, shrink=(40,))
     party, public = make_device(tmp_path, board="virtual-battery", market_key=market.public,
                                 port=mosquitto.port, speed=SPEED, anchor=anchor)
     market.parties[party] = public
@@ -61,6 +62,14 @@ def test_a_day_of_trading_in_an_esp32_heap(tmp_path, mosquitto, mpy_lib, heap_kb
     for d in named:
         assert market.awards[(party, d.interval)][0] == d.award
     print("\n" + done)
+    # each delivery names the newest tree head of a clearing it verified: never a smaller one,
+    # not the head of the one clearing whose ledger went back
+    named_heads = [d.head for _, d in got if d.head is not None]
+    assert len(named_heads) >= intervals - 2
+    sizes = [h[0] for h in named_heads]
+    assert sizes == sorted(sizes) and sizes[-1] >= 8 * (intervals - 3)
+    assert all(h in market.heads for h in named_heads)
+    assert market.heads[40] not in named_heads
     # every award it got was acted on and named by its delivery; the battery sits out the
     # intervals whose expected price lies between its buy and sell limits (no tender)
     tendered = market.tender_intervals(party)

@@ -39,7 +39,7 @@ def _genuine(market: ScriptedMarket, party: str) -> list[bytes]:
         market.sign(P.Award(market=MARKET, party=party, interval=b, side="buy", price=90_000,
                             wh=100, tender=bytes(32))),
         market.sign(P.Clearing(market=MARKET, interval=b, price=90_000, volume=0, grid_buy=0,
-                               grid_sell=0, tenders=1)),
+                               grid_sell=0, tenders=1, head=(7, bytes(32)))),
         market.sign(P.Receipt(market=MARKET, party=party, interval=b - 900, delivery=bytes(32),
                               amount=-5, balance=-5)),
         market.sign(P.Error(market=MARKET, code=4, reason="x", party=party, ref=bytes(32))),

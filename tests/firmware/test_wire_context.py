@@ -38,7 +38,8 @@ def test_device_reads_tariff_and_forecast_as_the_host_does():
     start = DAY0 + 6 * 3600
     ctx = P.Context(market="m1", key=pub, interval=900, start=start, gate=60, floor=50_000,
                     cap=200_000, tariff=tariff, forecast=(start, 900, prices), qmax=5_000,
-                    parent=None, products=("energy",), issued=start - 100)
+                    parent=None, products=("energy",), issued=start - 100,
+                    head=(7, bytes(32)))
     good = P.sign(ctx, key, "m1")
     times = [start + k * 900 for k in (-1, 0, 3, 4, 5, 59, 60, 95, 96, 200)]
 

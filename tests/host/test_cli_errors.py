@@ -71,6 +71,9 @@ BAD = {
     "--opt": [("-O9", "--opt")],
     "--load-w": [("-1", "--load-w")],
     "--key": [("zz", "--key"), ("00", "--key")],
+    "--registrar": [("zz", "--registrar")],
+    "--since": [(TEXT, "is not a tree head or a ledger export"), (MISSING, "--since")],
+    "--witnesses": [(TEXT, "not a delivery"), (MISSING, "--witnesses")],
     "--public-key": [("zz", "--public-key")],
     "--parent-key": [("zz", "--parent-key")],
     "--tariff": [("25:00=1/2", "--tariff")],
@@ -85,12 +88,15 @@ BASE = {
     "--market": "elm-street", "--board": "virtual-plug", "--role": "load",
     "--personality": "deferrable", "--broker": "mqtt://127.0.0.1:1", "--version": "1.0.0",
     "--out": "{tmp}/out/x.bin", "-o": "{tmp}/out/x", "--firmware": TEXT, "--port": "/dev/ttyNOPE9",
+    "--from": "0",
 }
 ARGUMENTS = {  # argument name -> a bad value and the words of its error
     "name": ("no such/board", "invalid virtual board name 'no such/board'"),
     "credential": (TEXT, "enrollment"),
     "bundle": (TEXT, "bundle"),
     "modules": ("no_such_module", "no_such_module"),
+    "message_hash": ("zz", "message_hash must be 64 hex digits"),
+    "proof_file": (TEXT, "is not a proof"),
 }
 # Options whose BASE value would be refused before anything else could be looked at.
 NO_BASE = {("flash", "--port"), ("doctor", "--port")}
@@ -103,7 +109,8 @@ BAD_OF = {"market serve": {"--port": [("70000", "--port"), ("0", "--port")]},
                         "--registry": [(TEXT, "is not a registry")]},
           "broker config": {"--keys": [(EMPTY, "in {tmp}/empty"), (TEXT, "--keys")]},
           "release sign": {"--dir": [(TEXT, "notes.txt"), (MISSING, "nothing.here")]}}
-VALID_ARGUMENT = {"name": "harness-board", "credential": TEXT, "bundle": TEXT, "modules": "wire"}
+VALID_ARGUMENT = {"name": "harness-board", "credential": TEXT, "bundle": TEXT, "modules": "wire",
+                  "message_hash": "ab" * 32, "proof_file": TEXT}
 NOT_A_MISTAKE = {("keys init", "--passphrase-file", WRONG)}  # keys that exist are kept as they are
 
 

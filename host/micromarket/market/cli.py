@@ -1,9 +1,15 @@
-"""`micromarket market serve|enroll|loadgen|stats` and `micromarket ledger verify|show|export`:
-the command-line face of the market service and of its ledger, online or offline."""
+"""`micromarket market serve|enroll|loadgen|stats` and `micromarket ledger verify|show|export|
+head|prove|consistency|check-proof|audit`: the command-line face of the market service and of
+its ledger, online or offline.
+
+Every ledger check trusts only a market key given on the command line (``--key HEX`` or
+``--keys DIR``), never the one stored in the database or an export: whoever can rewrite those
+can rewrite the key too."""
 
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -16,6 +22,7 @@ from ..errors import MicromarketError, UsageError
 from ..protocol.broker import parse as parse_broker
 from ..paths import default_db
 from ..protocol.fields import MARKET_RE
+from . import audit as A
 from . import ledger as L
 from . import registry, settlement
 from .clock import ScaledClock, SystemClock
@@ -283,21 +290,63 @@ class LedgerInvalid(MicromarketError):
     """The ledger does not verify."""
 
 
-def _market_key(conn, key_hex: str | None, keys_dir: Path | None) -> bytes:
+def _hex_key(value: str, option: str) -> bytes:
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise UsageError(f"{option} must be 64 hex digits", "copy it from `micromarket keys show`")
+    return key
+
+
+def _trusted_key(key_hex: str | None, keys_dir: Path | None) -> bytes:
     if key_hex:
-        try:
-            key = bytes.fromhex(key_hex)
-        except ValueError:
-            key = b""
-        if len(key) != 32:
-            raise UsageError("--key must be 64 hex digits", "copy it from `micromarket keys show`")
-        return key
+        return _hex_key(key_hex, "--key")
     if keys_dir is not None:
         return bytes.fromhex(keys.public_hex(keys_dir, "market"))
-    stored = get_meta(conn, "key") if conn is not None else None
-    if stored is None:
-        raise UsageError("no market key to check against", "pass --key HEX or --keys DIR")
-    return bytes(stored)
+    raise UsageError("no market key to trust",
+                     "pass the market's public key: --key HEX (from `micromarket keys show` on "
+                     "the market's host) or --keys DIR; the key stored in the ledger is never "
+                     "trusted")
+
+
+def _private_file(path: str):
+    """A new file readable by the owner only (exports hold every party's trades)."""
+    try:
+        return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}",
+                         "give a file in a directory that exists and you may write") from exc
+
+
+def _write(output: str, data: bytes, what: str) -> None:
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    with _private_file(output) as f:
+        f.write(data)
+    click.echo(f"wrote {what} to {output}", err=True)
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}", "check the path") from exc
+
+
+@click.group("ledger")
+def ledger():
+    """Verify, prove, audit and export the market's signed Merkle-tree ledger."""
+
+
+_key = click.option("--key", "key_hex", default=None,
+                    help="the market public key to trust, in hex")
+_keys = click.option("--keys", "keys_dir", default=None,
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="host key directory holding market.pub (the key to trust)")
 
 
 def _finish(report: L.Report, as_json: bool, where: str) -> None:
@@ -305,26 +354,16 @@ def _finish(report: L.Report, as_json: bool, where: str) -> None:
         click.echo(json.dumps(report.to_dict()))
     else:
         state = "verifies" if report.ok else "DOES NOT verify"
-        click.echo(f"{where}: {report.entries} entries, {report.checkpoints} signed checkpoints; "
-                   f"ledger {state}")
-        if report.unsigned_tail:
-            click.echo(f"  {report.unsigned_tail} entries after the last checkpoint are not signed yet")
-        for _idx, problem in report.problems[:20]:
+        click.echo(f"{where}: {report.entries} entries, {report.treeheads} signed tree heads, "
+                   f"tree of {report.tree_size} entries with root {report.root.hex()}, "
+                   f"{report.witnessed} witnessed heads checked; ledger {state}")
+        for _idx, problem in sorted(report.problems, key=lambda p: p[0])[:20]:
             click.echo(f"  {problem}")
     if not report.ok:
-        raise LedgerInvalid(f"ledger of {where} does not verify ({len(report.problems)} problems)",
-                            "do not trust it; compare with an earlier export")
-
-
-@click.group("ledger")
-def ledger():
-    """Verify, show and export the market's signed hash-chain ledger."""
-
-
-_key = click.option("--key", "key_hex", default=None,
-                    help="market public key in hex (the one to trust; default: --keys or the db's)")
-_keys = click.option("--keys", "keys_dir", default=None,
-                     type=click.Path(file_okay=False, path_type=Path), help="host key directory")
+        first = report.first_bad()
+        raise LedgerInvalid(f"ledger of {where} does not verify: first bad entry #{first} "
+                            f"({len(report.problems)} problems)",
+                            "do not trust it; compare with an earlier export or tree head")
 
 
 @ledger.command("verify")
@@ -334,36 +373,66 @@ _keys = click.option("--keys", "keys_dir", default=None,
               default=None, help="verify an exported CBOR sequence instead (offline)")
 @_key
 @_keys
-@click.option("--json", "as_json", is_flag=True)
-def ledger_verify_cmd(db_path, export_path, key_hex, keys_dir, as_json):
-    """Check every link, hash and market-signed checkpoint; exit non-zero on any problem."""
+@click.option("--since", "since", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="an earlier tree head (`ledger head`) or export the ledger must extend")
+@click.option("--witnesses", "witnesses", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="devices' delivery messages (a CBOR sequence): the ledger must extend "
+                   "every tree head they name")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def ledger_verify_cmd(db_path, export_path, key_hex, keys_dir, since, witnesses, as_json):
+    """Check every link, hash and market-signed tree head, and that the ledger extends every
+    earlier head given; exit non-zero on any problem."""
     if db_path is not None and export_path is not None:
         raise UsageError("give one of --db and --export, not both", "e.g. --db market.db")
     if export_path is None and db_path is None:
         db_path = default_db()
-    if export_path is not None:
+    # what was given is checked first, each naming its option; then the ledger is opened
+    given = _trusted_key(key_hex, keys_dir) if key_hex or keys_dir else None
+    before = _read(since, "earlier head") if since else None
+    if before is not None:
+        L.earlier_kind(before, str(since))
+    named = [w for path in witnesses for w in L.read_witnesses(_read(path, "witnesses"),
+                                                               str(path))]
+    conn = None
+    if db_path is not None:
+        conn = open_db(db_path, readonly=True)
+        market = get_meta(conn, "market")
+    else:
         with open(export_path, "rb") as f:
-            header, _ = L.read_export(f)
-            f.seek(0)
-            key = _market_key(None, key_hex, keys_dir) if (key_hex or keys_dir) else None
-            if key is None:
-                raise UsageError("offline verification needs the market key to trust",
-                                 "pass --key HEX (never the key inside the export)")
-            report = L.verify_export(f, key)
-        _finish(report, as_json, str(export_path))
-        return
-    trusted = _market_key(None, key_hex, keys_dir) if (key_hex or keys_dir) else None
-    conn = open_db(db_path, readonly=True)
+            market = L.read_export(f)[0].get("market")
     try:
-        report = L.verify(conn, trusted or _market_key(conn, None, None), get_meta(conn, "market"))
+        key = given or _trusted_key(None, None)
+        earlier = L.read_earlier(before, str(since), key, market) if since else None
+        sizes = {d.head[0] for _raw, d in named if d.head is not None}
+        if earlier is not None:
+            sizes.add(earlier.size)
+        hashes: list[bytes] = []
+
+        def keep(entries):
+            for e in entries:
+                hashes.append(L.entry_hash(*e[:5]))
+                yield e
+        if conn is not None:
+            report = L.verify_entries(keep(L.rows(conn)), key, market, sizes)
+        else:
+            with open(export_path, "rb") as f:
+                header, entries = L.read_export(f)
+                report = L.verify_entries(keep(entries), key, market, sizes)
+                if header.get("entries") != report.entries:
+                    report.problem(report.entries, f"header announces {header.get('entries')} "
+                                                   f"entries, the file holds {report.entries}")
     finally:
-        conn.close()
-    _finish(report, as_json, str(db_path))
+        if conn is not None:
+            conn.close()
+    if earlier is not None:
+        L.check_earlier(report, earlier, hashes)
+    L.check_witnesses(report, named)
+    _finish(report, as_json, str(db_path or export_path))
 
 
 def _describe(kind: str, body: bytes) -> dict:
-    if kind == L.CHECKPOINT:
-        return {"signer": P.cose.open1(body).signer}
     try:
         signed = P.read(body)
     except P.ProtocolError as exc:
@@ -379,17 +448,19 @@ def _describe(kind: str, body: bytes) -> dict:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
 def ledger_show_cmd(db_path, start, limit, as_json):
-    """List ledger entries with their decoded contents."""
+    """List ledger entries with their decoded contents and message hashes."""
     conn = open_db(db_path, readonly=True)
     try:
         for idx, kind, time, body, _prev, h in L.rows(conn, start, limit):
             info = _describe(kind, body)
+            message = P.message_hash(bytes(body)).hex()
             if as_json:
                 click.echo(json.dumps({"index": idx, "kind": kind, "time": time,
-                                       "hash": h.hex(), **info}))
+                                       "hash": h.hex(), "message": message, **info},
+                                      default=lambda v: v.hex() if isinstance(v, bytes) else v))
             else:
                 brief = ", ".join(f"{k}={v}" for k, v in info.items() if k not in ("curve",))
-                click.echo(f"#{idx:<7} {kind:<12} {time}  {h.hex()[:16]}  {brief[:120]}")
+                click.echo(f"#{idx:<7} {kind:<12} {time}  {message[:16]}  {brief[:120]}")
     finally:
         conn.close()
 
@@ -409,8 +480,132 @@ def ledger_export_cmd(db_path, output):
         if output == "-":
             n = L.export(conn, sys.stdout.buffer, market, bytes(key))
         else:
-            with open(output, "wb") as f:
+            with _private_file(output) as f:
                 n = L.export(conn, f, market, bytes(key))
             click.echo(f"wrote {n} entries of market {market} to {output}", err=True)
     finally:
         conn.close()
+
+
+@ledger.command("head")
+@_db
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="file for the tree head message ('-' for stdout)")
+def ledger_head_cmd(db_path, output):
+    """Save the newest market-signed tree head (keep it for `ledger verify --since`)."""
+    conn = open_db(db_path, readonly=True)
+    try:
+        latest = L.latest_head(conn)
+    finally:
+        conn.close()
+    if latest is None:
+        raise UsageError(f"the ledger of {db_path} has no signed tree head yet",
+                         "let the market run until it writes one")
+    th = P.read(latest[1]).message
+    _write(output, latest[1], f"the tree head of {th.size} entries")
+
+
+def _proof_out(proof: dict, output: str | None) -> None:
+    text = json.dumps(proof, indent=1) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write(output, text.encode(), f"a {proof['type']} proof")
+
+
+@ledger.command("prove")
+@_db
+@click.argument("message_hash")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="file for the proof (default: stdout)")
+def ledger_prove_cmd(db_path, message_hash, output):
+    """Print an inclusion proof of the message whose SHA-256 is MESSAGE_HASH (hex) under the
+    newest signed tree head; `ledger check-proof` checks it with the market key alone."""
+    try:
+        h = bytes.fromhex(message_hash)
+    except ValueError:
+        h = b""
+    if len(h) != 32:
+        raise UsageError("MESSAGE_HASH must be 64 hex digits",
+                         "take it from `ledger show` (the hash after the time)")
+    conn = open_db(db_path, readonly=True)
+    try:
+        proof = L.inclusion_proof(conn, h)
+    finally:
+        conn.close()
+    _proof_out(proof, output)
+
+
+@ledger.command("consistency")
+@_db
+@click.option("--from", "old", required=True, type=click.IntRange(0),
+              help="the size of the earlier tree head")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="file for the proof (default: stdout)")
+def ledger_consistency_cmd(db_path, old, output):
+    """Print a proof that the newest signed tree head extends the ledger's first SIZE entries."""
+    conn = open_db(db_path, readonly=True)
+    try:
+        proof = L.consistency_proof(conn, old)
+    finally:
+        conn.close()
+    _proof_out(proof, output)
+
+
+@ledger.command("check-proof")
+@click.argument("proof_file", type=click.Path(exists=True, dir_okay=False, allow_dash=True,
+                                              path_type=Path))
+@_key
+@_keys
+def ledger_check_proof_cmd(proof_file, key_hex, keys_dir):
+    """Check an inclusion or consistency proof offline with the market's public key alone."""
+    given = _trusted_key(key_hex, keys_dir) if key_hex or keys_dir else None
+    text = sys.stdin.read() if str(proof_file) == "-" else _read(proof_file, "proof").decode(
+        "utf-8", "replace")
+    try:
+        proof = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{proof_file} is not a proof (not JSON: {exc})",
+                         "give a file written by `ledger prove` or `ledger consistency`") from exc
+    if not isinstance(proof, dict):
+        raise UsageError(f"{proof_file} is not a proof", "give a file written by `ledger prove`")
+    click.echo(f"proven: {L.check_proof(proof, given or _trusted_key(None, keys_dir))}")
+
+
+@ledger.command("audit")
+@_db
+@click.option("--registrar", "registrar_hex", default=None,
+              help="the registrar's public key in hex, to check every enrollment's signature")
+@_keys
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def ledger_audit_cmd(db_path, registrar_hex, keys_dir, as_json):
+    """Replay the signed messages of the ledger alone and compare the registry, balances,
+    settlement and Community Credit they imply with the database's tables (`ledger verify`
+    checks the signatures that vouch for the messages)."""
+    registrar = None
+    if registrar_hex:
+        registrar = _hex_key(registrar_hex, "--registrar")
+    elif keys_dir is not None:
+        registrar = bytes.fromhex(keys.public_hex(keys_dir, "registrar"))
+    conn = open_db(db_path, readonly=True)
+    try:
+        result = A.audit(conn, registrar)
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+    else:
+        state = "agree" if result.ok else "DO NOT agree"
+        click.echo(f"{db_path}: replayed {result.entries} entries ({result.messages} signed "
+                   f"messages, {result.parties} parties, {result.deliveries} deliveries): the "
+                   f"tables and the signed messages {state}")
+        for d in result.differences[:40]:
+            click.echo(f"  {d}")
+        if len(result.differences) > 40:
+            click.echo(f"  ... and {len(result.differences) - 40} more")
+    if not result.ok:
+        raise LedgerInvalid(f"the database of {db_path} differs from its signed messages in "
+                            f"{len(result.differences)} places (first: "
+                            f"{result.differences[0]})",
+                            "do not trust its tables; the ledger's signed messages are what "
+                            "happened")

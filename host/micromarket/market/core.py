@@ -105,6 +105,9 @@ class Market:
         self._parties: dict[str, list] = {}
         set_meta(conn, "market", config.market)
         set_meta(conn, "key", self.public)
+        latest = L.latest_head(conn)
+        self.treehead: Outbound | None = (   # the newest signed tree head (retained)
+            None if latest is None else Outbound(self.topic("treehead"), latest[1], retain=True))
         self.reload_parties()
 
     # ------------------------------------------------------------------ time
@@ -144,6 +147,21 @@ class Market:
     def sign(self, msg: P.Message) -> bytes:
         return P.sign(msg, self.key, self.cfg.market)
 
+    def _sign_head(self, ledger: L.Appender, now: int) -> P.TreeHead:
+        """End a write with a signed tree head over the whole ledger: ``self.treehead``, which
+        the service publishes retained after each write."""
+        head = ledger.sign_head(self.key, self.cfg.market, now)
+        self.treehead = Outbound(self.topic("treehead"), ledger.treehead, retain=True)
+        return head
+
+    def record(self, kind: str, body: bytes) -> None:
+        """Append one entry and a tree head over it (inside the caller's transaction)."""
+        now = self.now()
+        ledger = L.Appender(self.conn)
+        ledger.append(kind, body, now)
+        self._sign_head(ledger, now)
+        ledger.flush()
+
     def topic(self, kind: str, party: str | None = None) -> str:
         return P.topic(self.cfg.market, kind, party)
 
@@ -154,8 +172,15 @@ class Market:
         msg = P.Context(market=c.market, key=self.public, interval=c.interval, start=start,
                         gate=c.gate, floor=floor, cap=cap, tariff=c.schedule(),
                         forecast=self.forecast(start), qmax=c.qmax, parent=c.parent,
-                        products=("energy",), issued=self.now())
+                        products=("energy",), issued=self.now(), head=self.head())
         return Outbound(self.topic("context"), self.sign(msg), retain=True)
+
+    def head(self) -> tuple[int, bytes] | None:
+        """``(size, root)`` of the newest tree head signed (devices name it in deliveries)."""
+        if self.treehead is None:
+            return None
+        th = P.read(self.treehead.payload).message
+        return th.size, th.root
 
     def forecast(self, start: int) -> tuple:
         """``(from, slot, prices)`` for the next 24 h: at each time of day, the clearing prices of
@@ -227,8 +252,8 @@ class Market:
                                      party)
                     if err:
                         out.append(err)
-            if ledger._rows:
-                ledger.checkpoint(self.key, self.cfg.market, now)
+            if ledger.dirty:
+                self._sign_head(ledger, now)
             ledger.flush()
             set_meta(self.conn, "counters", json.dumps(self.counters))
         return out
@@ -416,8 +441,8 @@ class Market:
                 ledger.append("receipt", body, now)
                 out.append(Outbound(self.topic("receipt", party), body))
                 self.counters["missed"] += 1
-            if ledger._rows:
-                ledger.checkpoint(self.key, c.market, now)
+            if ledger.dirty:
+                self._sign_head(ledger, now)
                 ledger.flush()
                 set_meta(self.conn, "counters", json.dumps(self.counters))
             # every award up to here is past even a child market's window, and settled
@@ -516,19 +541,20 @@ class Market:
                              parent_wh))
                 ledger.append("award", body, now)
                 out.append(Outbound(self.topic("award", party), body))
+            head = self._sign_head(ledger, now)     # the clearing names the head over its awards
             self.conn.executemany("INSERT OR REPLACE INTO awards (interval, party, side, price, wh,"
                                   " tender, hash, body, local_wh, parent_wh) VALUES "
                                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             clearing = self.sign(P.Clearing(market=c.market, interval=interval, price=price,
                                             volume=local, grid_buy=grid_buy, grid_sell=grid_sell,
-                                            tenders=count))
+                                            tenders=count, head=(head.size, head.root)))
             ledger.append("clearing", clearing, now)
             self.conn.execute("INSERT OR REPLACE INTO intervals (interval, price, local, grid_buy,"
                               " grid_sell, tenders, community, state) VALUES "
                               "(?, ?, ?, ?, ?, ?, ?, 'cleared')",
                               (interval, price, local, grid_buy, grid_sell, count, credit))
             S.add_community_credit(self.conn, credit)
-            ledger.checkpoint(self.key, c.market, now)
+            self._sign_head(ledger, now)
             ledger.flush()
             self.counters["cleared"] += 1
             set_meta(self.conn, "counters", json.dumps(self.counters))
@@ -548,7 +574,7 @@ class Market:
 
     def log_context(self, ob: Outbound) -> None:
         with transaction(self.conn):
-            L.append(self.conn, "context", ob.payload, self.now())
+            self.record("context", ob.payload)
 
     def stats(self) -> dict:
         return {"market": self.cfg.market, "counters": dict(self.counters),

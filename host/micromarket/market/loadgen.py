@@ -1,7 +1,8 @@
 """A load generator: thousands of simulated parties that sign tenders and deliveries.
 
 Parties are keyed deterministically from a seed, so a run can be repeated; ``register`` puts
-them into a market database without credentials (``registry.add_parties``).
+them into a market database without credentials (``registry.add_parties``), ``enroll`` with
+registrar-signed credentials logged in the ledger, as ``micromarket provision`` does.
 """
 
 import hashlib
@@ -46,6 +47,21 @@ def register(conn, parties: list[SimParty], market: str, role: str = "plug") -> 
 QMAX = 300
 
 
+def enroll(conn, parties: list[SimParty], market: str, registrar, now: int) -> None:
+    """Enroll ``parties`` with credentials signed by ``registrar`` (a private key), in one
+    transaction: registry rows and the credentials' ledger entries."""
+    from . import ledger as L
+    from .store import transaction
+    with transaction(conn):
+        for p in parties:
+            pub = P.public_key_bytes(p.key)
+            cred = P.sign(P.Enrollment(market=market, party=p.party, key=pub, role="plug",
+                                       board="loadgen", site="", nbf=0, exp=0xFFFFFFFF),
+                          registrar, "registrar")
+            R.add_party(conn, pub, market, "plug", "loadgen", "", 0, 0xFFFFFFFF, cred)
+            L.append(conn, "enrollment", cred, now)
+
+
 def curve(p: SimParty, side: str, floor: int, cap: int, steps: int = 3,
           qmax: int = QMAX) -> tuple:
     """A random step curve inside the bounds: buy prices falling, sell prices rising."""
@@ -67,9 +83,10 @@ def tender(p: SimParty, market: str, interval: int, floor: int, cap: int,
 
 
 def delivery(p: SimParty, market: str, interval: int, side: str, wh: int,
-             award: bytes | None = None, counter: int = 0) -> tuple[str, bytes]:
+             award: bytes | None = None, counter: int = 0,
+             head: tuple | None = None) -> tuple[str, bytes]:
     msg = P.Delivery(market=market, party=p.party, seq=p.next_seq(), interval=interval,
-                     side=side, wh=wh, counter=counter, award=award)
+                     side=side, wh=wh, counter=counter, award=award, head=head)
     return P.topic(market, "delivery", p.party), P.sign(msg, p.key, p.party)
 
 

@@ -33,7 +33,6 @@ import cbor2
 
 from .. import protocol as P
 from . import auction
-from . import ledger as L
 from . import settlement as S
 from .core import Market, Outbound
 from .store import get_meta, set_meta, transaction
@@ -78,7 +77,7 @@ def clear_local(market: Market, s: int, parent: str) -> bytes | None:
                             "position) VALUES (?, ?, ?, ?)",
                             (s, result.price, cbor2.dumps(book), position))
         if position is not None:
-            L.append(market.conn, "position", position, market.now())
+            market.record("position", position)
     return position
 
 
@@ -112,7 +111,6 @@ def store_parent_award(market: Market, award: P.Award, body: bytes) -> bool:
         return False
     if award.party != market.cfg.market:
         return False
-    from . import ledger as L
     late = market.conn.execute("SELECT 1 FROM intervals WHERE interval = ?",
                                (award.interval,)).fetchone() is not None
     if late:
@@ -124,7 +122,22 @@ def store_parent_award(market: Market, award: P.Award, body: bytes) -> bool:
         market.conn.execute("INSERT OR REPLACE INTO parent_awards (interval, side, price, wh, body)"
                             " VALUES (?, ?, ?, ?, ?)",
                             (award.interval, award.side, award.price, award.wh, body))
-        L.append(market.conn, "parent-award", body, market.now())
+        market.record("parent-award", body)
+    return True
+
+
+def witness_parent_head(market: Market, head: P.TreeHead) -> bool:
+    """Keep the parent's newest verified tree head (named in our deliveries to it), refusing one
+    that is smaller or, at the same size, another root; False when refused."""
+    kept = get_meta(market.conn, "parent_head")
+    size, root = cbor2.loads(kept) if kept is not None else (-1, b"")
+    if head.size < size or (head.size == size and head.root != root):
+        log.warning("the parent %s signed a tree head of %d entries after one of %d: its ledger "
+                    "went back or forked; keeping ours", head.market, head.size, size)
+        market.counters["stale-parent-head"] += 1
+        return False
+    with transaction(market.conn):
+        set_meta(market.conn, "parent_head", cbor2.dumps([head.size, head.root]))
     return True
 
 
@@ -170,12 +183,14 @@ def deliveries_due(market: Market, parent: str) -> list[bytes]:
             set_meta(conn, "parent_seq", seq)
             set_meta(conn, "parent_counter", counter)
             award = P.message_hash(bytes(awards[side][1])) if side in awards else None
+            head = get_meta(conn, "parent_head")
             body = P.sign(P.Delivery(market=parent, party=c.market, seq=seq, interval=s,
-                                     side=side, wh=abs(net), counter=counter, award=award),
+                                     side=side, wh=abs(net), counter=counter, award=award,
+                                     head=None if head is None else tuple(cbor2.loads(head))),
                           market.key, c.market)
             conn.execute("INSERT INTO parent_settlements (interval, side, wh, delivery) VALUES "
                          "(?, ?, ?, ?)", (s, side, abs(net), body))
-            L.append(conn, "parent-delivery", body, now)
+            market.record("parent-delivery", body)
         out.append(body)
     return out
 
@@ -202,7 +217,7 @@ def store_parent_receipt(market: Market, parent: str, receipt: P.Receipt, body: 
         market.conn.execute("UPDATE parent_settlements SET amount = ?, receipt = ? WHERE "
                             "interval = ?", (receipt.amount, body, receipt.interval))
         S.book_grid(market.conn, receipt.interval, parent, "parent", receipt.amount)
-        L.append(market.conn, "parent-receipt", body, market.now())
+        market.record("parent-receipt", body)
     return True
 
 

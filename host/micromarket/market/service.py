@@ -60,24 +60,31 @@ class MarketService:
         self.parent_context: P.Context | None = None
         self._context: Outbound | None = None
         self._own_gate = market.cfg.gate
+        self._head: Outbound | None = None      # the tree head published last
         self.ready = asyncio.Event()
         self._wake = asyncio.Event()             # the gate moved: the clock looks again
         self._parent_known = asyncio.Event()
 
     # ------------------------------------------------------------------ plumbing
     def publish(self, items) -> None:
+        """Publish ``items``, then the market's newest tree head if it signed one since."""
         for ob in items:
             self.link.publish(ob.topic, ob.payload, retain=ob.retain)
+        head = self.market.treehead
+        if head is not None and head is not self._head:
+            self._head = head
+            self.link.publish(head.topic, head.payload, retain=True)
 
     def _on_connect(self) -> None:
-        if self._context is not None:       # a restarted broker may have lost the retained one
-            self.link.publish(self._context.topic, self._context.payload, retain=True)
+        for ob in (self._context, self.market.treehead):   # a restarted broker may have lost
+            if ob is not None:                               # the retained ones
+                self.link.publish(ob.topic, ob.payload, retain=True)
 
     def _publish_context(self) -> None:
         ob = self.market.context()
         self._context = ob
         self.market.log_context(ob)
-        self.link.publish(ob.topic, ob.payload, retain=True)
+        self.publish([ob])
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         m = self.market.cfg.market
@@ -164,8 +171,9 @@ class MarketService:
     async def _start_parent(self) -> None:
         me, pm = self.market.cfg.market, self.parent.market
         self.plink = MqttLink(self.parent.url, f"mm-child-{me}-of-{pm}",
-                              [P.topic(pm, "context"), P.topic(pm, "award", me),
-                               P.topic(pm, "receipt", me), P.topic(pm, "error", me)])
+                              [P.topic(pm, "context"), P.topic(pm, "treehead"),
+                               P.topic(pm, "award", me), P.topic(pm, "receipt", me),
+                               P.topic(pm, "error", me)])
         self.plink.start()
         await self.plink.wait_connected(30)
 
@@ -180,6 +188,10 @@ class MarketService:
                     self.parent_context = P.verify(data, key, kind="context")
                     self.parent.key = key
                     self._follow_parent(self.parent_context)
+                elif kind == "treehead" and self.parent.key is not None:
+                    head = P.verify(data, self.parent.key, kind="treehead")
+                    if head.market == pm:    # we witness the parent's ledger, as devices ours
+                        parent_mod.witness_parent_head(self.market, head)
                 elif kind == "award" and self.parent.key is not None:
                     award = P.verify(data, self.parent.key, kind="award")
                     if award.market == pm:

@@ -135,6 +135,22 @@ class Settled:
     awarded: int
 
 
+def settle(side: str, awards: Sequence[tuple[str, int, int]], measured: int, floor: int,
+           cap: int) -> tuple[Legs, int, int]:
+    """A delivery of ``measured`` Wh on ``side`` against the party's signed ``awards`` of the
+    interval, ``(side, price, Wh)``: its legs, and the awarded and measured Wh reputation judges.
+    The award is what is settled: one leg of its Wh at its price."""
+    legs = [(wh, price) for s, price, wh in awards if s == side]
+    split = legs_of(side, legs, measured, floor, cap)
+    awarded, judged = sum(wh for wh, _ in legs), measured
+    for other, price, wh in awards:
+        if other != side and wh > 0:     # awarded the other way, and nothing measured that way
+            split = split + legs_of(other, [(wh, price)], 0, floor, cap)
+            if not awarded:
+                awarded, judged = wh, 0
+    return split, awarded, judged
+
+
 def settle_delivery(conn: sqlite3.Connection, party: str, interval: int, side: str, measured: int,
                     delivery_hash: bytes, floor: int, cap: int,
                     make_receipt: Callable[[int, int], bytes],
@@ -153,17 +169,9 @@ def settle_delivery(conn: sqlite3.Connection, party: str, interval: int, side: s
                                   "delivery window closed; it was settled as 0 Wh",
                                   "interval-closed")
         raise SettlementError(f"{party} already delivered for interval {interval}")
-    # the signed award is what is settled: one leg of its Wh at its price
     awards = conn.execute("SELECT side, price, wh FROM awards WHERE interval = ? AND party = ?",
                           (interval, party)).fetchall()
-    legs = [(wh, price) for s, price, wh in awards if s == side]
-    split = legs_of(side, legs, measured, floor, cap)
-    awarded, judged = sum(wh for wh, _ in legs), measured
-    for other, price, wh in awards:
-        if other != side and wh > 0:     # awarded the other way, and nothing measured that way
-            split = split + legs_of(other, [(wh, price)], 0, floor, cap)
-            if not awarded:
-                awarded, judged = wh, 0
+    split, awarded, judged = settle(side, awards, measured, floor, cap)
     credit = split.amount
     balance, reputation = conn.execute("SELECT balance, reputation FROM parties WHERE party = ?",
                                        (party,)).fetchone()

@@ -5,6 +5,7 @@ change several of them atomically (a tender, its sequence number and its ledger 
 in one ``transaction``.
 """
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,9 @@ CREATE TABLE IF NOT EXISTS ledger (
     idx INTEGER PRIMARY KEY, kind TEXT NOT NULL, time INTEGER NOT NULL, body BLOB NOT NULL,
     prev BLOB NOT NULL, hash BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS merkle (
+    level INTEGER NOT NULL, pos INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, pos)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tenders (
     interval INTEGER NOT NULL, party TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,
     side TEXT NOT NULL, curve BLOB NOT NULL, kind TEXT NOT NULL DEFAULT 'tender',
@@ -89,7 +93,8 @@ def _check_file(path: Path) -> None:
 
 
 def open_db(path, readonly: bool = False) -> sqlite3.Connection:
-    """Open (and create) the market database in WAL mode; autocommit, explicit transactions."""
+    """Open (and create, readable by the owner only) the market database in WAL mode;
+    autocommit, explicit transactions. SQLite gives its -wal and -shm files the same mode."""
     path = Path(path)
     _check_file(path)
     try:
@@ -101,6 +106,8 @@ def open_db(path, readonly: bool = False) -> sqlite3.Connection:
                                    timeout=10)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():       # the owner's only: balances and who trades when
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
             conn = sqlite3.connect(path, isolation_level=None, timeout=10)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")

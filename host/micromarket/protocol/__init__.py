@@ -7,7 +7,7 @@ foundation (errors, paths), never another layer.
 
 Messages (frozen dataclasses, validated when built; fields named as on the wire)::
 
-    Context Tender Position Award Delivery Receipt Clearing Error
+    Context Tender Position Award Delivery Receipt Clearing TreeHead Error
     Challenge Response Enrollment Bundle Offer Status     KINDS = {"tender": Tender, ...}
 
     t = Tender(market="m1", party=pid, seq=7, interval=1700000100, side="buy",
@@ -41,7 +41,7 @@ from .errors import (ERROR_CODES, ERROR_NAMES, DecodeError, OversizeError, Proto
                      SignatureError, ValidationError, VersionError)
 from .messages import (KINDS, VERSION, Award, Bundle, Challenge, Clearing, Context, Delivery,
                        Enrollment, Error, Message, Offer, Position, Receipt, Response, Status,
-                       Tender, from_payload)
+                       Tender, TreeHead, from_payload)
 from .topics import chunk_topic, parse_topic, subscription, topic
 
 __all__ = [
@@ -49,7 +49,7 @@ __all__ = [
     "ProtocolError", "DecodeError", "OversizeError", "SignatureError", "ValidationError",
     "VersionError",
     "Message", "Context", "Tender", "Position", "Award", "Delivery", "Receipt", "Clearing",
-    "Error", "Challenge", "Response", "Enrollment", "Bundle", "Offer", "Status",
+    "TreeHead", "Error", "Challenge", "Response", "Enrollment", "Bundle", "Offer", "Status",
     "encode", "decode", "sign", "verify", "read", "Signed", "from_payload",
     "message_hash", "party_id", "public_key_bytes", "topic", "subscription", "parse_topic",
     "chunk_topic",

@@ -132,6 +132,7 @@ TARIFF = array(TARIFF_STEP, 1, MAX_TARIFF, f"a tariff of 1..{MAX_TARIFF} [at, fe
 FORECAST = record(("from", U32), ("slot", uint(1, DAY)),
                   ("prices", array(U32, 0, MAX_FORECAST, f"a list of 0..{MAX_FORECAST} prices")),
                   what="a [from, slot, prices] forecast")
+HEAD = record(("size", U32), ("root", HASH), what="a [size, root] ledger tree head")
 
 
 def version_key(version: str) -> tuple[int, ...]:

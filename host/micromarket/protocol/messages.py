@@ -91,6 +91,7 @@ class Context(Message):
     parent: str | None = wire(F.MARKET_ID.or_null())
     products: tuple = wire(F.PRODUCTS)
     issued: int = wire(F.U32)
+    head: tuple | None = wire(F.HEAD.or_null())   # the newest tree head of the market's ledger
 
     def check(self) -> None:
         if self.floor > self.cap:
@@ -176,6 +177,7 @@ class Delivery(Message):
     wh: int = wire(F.U32)
     counter: int = wire(F.U32)
     award: bytes | None = wire(F.HASH.or_null())
+    head: tuple | None = wire(F.HEAD.or_null())   # the newest tree head the device verified
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,6 +203,18 @@ class Clearing(Message):
     grid_buy: int = wire(F.U32)
     grid_sell: int = wire(F.U32)
     tenders: int = wire(F.U32)
+    head: tuple = wire(F.HEAD)     # the ledger's tree head over this interval's awards
+
+
+@dataclass(frozen=True, kw_only=True)
+class TreeHead(Message):
+    """The market's signature over its ledger: the first ``size`` entries form the Merkle tree
+    (RFC 9162) whose root is ``root`` (market-signed; see market/ledger.py)."""
+
+    KIND: ClassVar[str] = "treehead"
+    size: int = wire(F.U32)
+    root: bytes = wire(F.HASH)
+    time: int = wire(F.U32)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,7 +315,7 @@ class Status(Message):
 
 
 KINDS: dict[str, type[Message]] = {cls.KIND: cls for cls in (
-    Context, Tender, Position, Award, Delivery, Receipt, Clearing, Error,
+    Context, Tender, Position, Award, Delivery, Receipt, Clearing, TreeHead, Error,
     Challenge, Response, Enrollment, Bundle, Offer, Status)}
 
 

@@ -8,6 +8,7 @@ PREFIX = "mm"
 TOPIC_KINDS = {
     "context": False,    # retained, market-signed MarketContext
     "clearing": False,   # market-signed Clearing after each gate closure
+    "treehead": False,   # retained, the market's newest signed ledger tree head
     "tender": True,      # party -> market (a child market's Position travels here too)
     "delivery": True,    # party -> market
     "award": True,       # market -> party

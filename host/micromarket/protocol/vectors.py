@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..paths import PROTOCOL_DIR
 from . import (Award, Bundle, Challenge, Clearing, Context, Delivery, Enrollment, Error,
-               Offer, Position, Receipt, Response, Status, Tender, encode, message_hash, party_id,
-               public_key_bytes, sign)
+               Offer, Position, Receipt, Response, Status, Tender, TreeHead, encode, message_hash,
+               party_id, public_key_bytes, sign)
 from .diag import diag_bytes
 
 VECTORS_DIR = PROTOCOL_DIR / "vectors"
@@ -80,21 +80,25 @@ def build() -> list[Vector]:
                          forecast=(T0, 900, (320_000, 310_500, 296_000, 301_250, 320_000,
                                              320_000, 288_000, 275_000)),
                          qmax=5_000, parent=None,
-                         products=("energy",), issued=T0 - 600), "market")]
+                         products=("energy",), issued=T0 - 600,
+                         head=(1_024, bytes.fromhex("33" * 32))), "market")]
     tender = _sign(Tender(market=MARKET, party=dev, seq=41, interval=T0, side="buy",
                           curve=((300_000, 200), (150_000, 400), (90_000, 600)),
                           expiry=T0 - 60), "device")
     award = _sign(Award(market=MARKET, party=dev, interval=T0, side="buy", price=120_000,
                         wh=600, tender=message_hash(tender.message)), "market")
+    head = _sign(TreeHead(market=MARKET, size=1_024, root=bytes.fromhex("33" * 32),
+                          time=T0 - 60), "market")
     delivery = _sign(Delivery(market=MARKET, party=dev, seq=42, interval=T0, side="buy",
-                              wh=585, counter=1_234_567, award=message_hash(award.message)),
-                     "device")
-    out += [tender, award, delivery]
+                              wh=585, counter=1_234_567, award=message_hash(award.message),
+                              head=(1_024, bytes.fromhex("33" * 32))), "device")
+    out += [tender, award, head, delivery]
     out.append(_sign(Receipt(market=MARKET, party=dev, interval=T0,
                              delivery=message_hash(delivery.message), amount=-71_100,
                              balance=2_500_000), "market"))
     out.append(_sign(Clearing(market=MARKET, interval=T0, price=120_000, volume=4_200,
-                              grid_buy=0, grid_sell=1_300, tenders=17), "market"))
+                              grid_buy=0, grid_sell=1_300, tenders=17,
+                              head=(1_024, bytes.fromhex("33" * 32))), "market"))
     out.append(_sign(Position(market="city", party=MARKET, seq=7, interval=T0,
                               buy=((250_000, 1_000), (100_000, 3_000)),
                               sell=((330_000, 2_000),), expiry=T0 - 120), "market"))

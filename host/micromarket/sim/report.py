@@ -449,7 +449,7 @@ def print_day(day: Day, console=None, every: int = 1) -> None:
         console.print(line)
     lg = day.ledger
     verdict = "[green]verifies[/]" if lg["ok"] else "[red]DOES NOT verify[/]"
-    console.print(f"ledger: {lg['entries']} entries, {lg['checkpoints']} signed checkpoints: "
+    console.print(f"ledger: {lg['entries']} entries, {lg['treeheads']} signed tree heads: "
                   f"{verdict}; balances add up: {'yes' if day.balances_add_up else '[red]no[/]'}")
 
 
@@ -556,9 +556,10 @@ td:first-child,th:first-child{{text-align:left}}tr:nth-child(even){{background:#
 </head><body>
 <h1>Market {e(day.market)}</h1>
 {head}
-<p>Ledger: {lg['entries']} entries, {lg['checkpoints']} market-signed checkpoints:
+<p>Ledger: {lg['entries']} entries, {lg['treeheads']} market-signed tree heads:
 <b>{verdict}</b>. Balances add up: <b>{'yes' if day.balances_add_up else 'no'}</b>.
-Check it yourself: <code>micromarket ledger verify --db {e(day.db)}</code></p>
+Check it yourself: <code>micromarket ledger verify --db {e(day.db)} --key MARKET_PUBLIC_KEY</code>
+and <code>micromarket ledger audit --db {e(day.db)}</code></p>
 {imgs}
 <h2>Parties over the day</h2><table><tr><th>device</th><th>party</th><th>kind</th>
 <th>used Wh</th><th>made Wh</th><th>deliveries</th><th>missed</th><th>paid ct/kWh</th>

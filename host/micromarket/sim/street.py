@@ -118,6 +118,7 @@ class HostStreet:
         self.market_key = bytes.fromhex((fleet.keys_dir / "market.pub").read_text().strip())
         self.ctx = None
         self.first = 0     # the first interval not yet ended
+        self.head = None     # the newest tree head of the market's ledger (from its contexts)
         self.P = personalities()
 
     async def run(self, stop: threading.Event) -> None:
@@ -160,6 +161,8 @@ class HostStreet:
         if msg.market != self.fleet.market_id:
             return
         if kind == "context":
+            if msg.head is not None and (self.head is None or msg.head[0] > self.head[0]):
+                self.head = msg.head
             self.ctx = msg
             self.ctx_payload = msg.to_payload()
             self._tender_all(link, msg.start)
@@ -195,7 +198,7 @@ class HostStreet:
             side, wh, award_hash = a.end_interval(self.P, self.ctx_payload, s)
             body = P.sign(P.Delivery(market=self.fleet.market_id, party=a.party, seq=a.next_seq(),
                                      interval=s, side=side, wh=wh, counter=0,
-                                     award=award_hash), a.key, a.party)
+                                     award=award_hash, head=self.head), a.key, a.party)
             link.publish(P.topic(self.fleet.market_id, "delivery", a.party), body)
 
 

@@ -41,7 +41,9 @@ def test_ledger_verify_show_export(tmp_path, capsys, market_key):
     pub = P.public_key_bytes(market_key).hex()
     assert main(["ledger", "verify", "--db", str(db), "--key", pub, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["ok"] and report["entries"] == 6 + 6 + 1 + 2
+    # 6 tenders and their tree head, 6 awards, a tree head, the clearing, a tree head
+    assert report["result"] == "ok" and report["entries"] == 6 + 1 + 6 + 1 + 1 + 1
+    assert report["tree_size"] == report["entries"] - 1
     assert main(["ledger", "show", "--db", str(db), "--json", "--limit", "3"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [x["kind"] for x in lines] == ["tender"] * 3 and lines[0]["market"] == "m1"

@@ -75,7 +75,7 @@ def test_kill_9_mid_interval_loses_nothing(tmp_path, fresh_mosquitto):
                              capture_output=True, text=True, timeout=60)
         report = json.loads(out.stdout)
         assert out.returncode == 0 and report["ok"], out.stderr
-        assert report["checkpoints"] > 0
+        assert report["treeheads"] > 0 and report["tree_size"] == report["entries"] - 1
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

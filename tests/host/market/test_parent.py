@@ -4,6 +4,7 @@ delivers what crossed its connection, the parent settles it, and the money is in
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket import protocol as P
+from micromarket.market import audit
 from micromarket.market import ledger as L
 from micromarket.market import loadgen, registry
 from micromarket.market import settlement as S
@@ -126,6 +127,11 @@ def test_default_gates_trade_through_the_parent_and_settle(tmp_path, mosquitto):
         kinds = [r[1] for r in L.rows(conn)]
         conn.close()
         assert kinds.count("parent-delivery") == kinds.count("parent-receipt") == 1
+    for name in ("city", "n1", "n2"):        # the books follow from the signed messages alone
+        conn = open_db(tmp_path / f"{name}.db", readonly=True)
+        differences = audit.audit(conn).differences
+        conn.close()
+        assert all("no enrollment" in d for d in differences), differences
 
 
 def test_a_late_parent_award_is_kept_unmatched_and_settled(tmp_path, mosquitto):

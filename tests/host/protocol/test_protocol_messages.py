@@ -90,7 +90,7 @@ def test_cross_field_rules():
         return P.Context(**{"market": "demo", "key": other, "interval": 900, "start": 0,
                             "gate": 60, "floor": 1, "cap": 9, "tariff": ((0, 1, 9),),
                             "forecast": (0, 900, ()), "qmax": 1, "parent": None,
-                            "products": ("energy",), "issued": 0, **kw})
+                            "products": ("energy",), "issued": 0, "head": None, **kw})
     with pytest.raises(P.ValidationError, match="floor"):
         context(floor=9, cap=1, tariff=((0, 9, 1),))
     with pytest.raises(P.ValidationError, match="first step must start at 0"):
