@@ -370,8 +370,7 @@ class Fleet:
         first, last = t.day_start, t.day_start + int(hours * 3600) - t.interval
         conn = open_db(self.db, readonly=True)
         try:
-            cleared = conn.execute("SELECT count(*) FROM intervals WHERE state = 'cleared' "
-                                   "AND interval BETWEEN ? AND ?",
+            cleared = conn.execute("SELECT count(*) FROM intervals WHERE interval BETWEEN ? AND ?",
                                    (first, last)).fetchone()[0]
             tenders = conn.execute("SELECT count(*) FROM tenders WHERE interval BETWEEN ? AND ?",
                                    (first, last)).fetchone()[0]

@@ -255,7 +255,7 @@ def collect(db: Path, first: int | None = None, last: int | None = None,
         intervals = {r[0]: Interval(*r) for r in conn.execute(
             "SELECT interval, price, coalesce(local, 0), coalesce(grid_sell, 0), "
             "coalesce(grid_buy, 0), coalesce(tenders, 0), coalesce(community, 0) FROM intervals "
-            "WHERE state = 'cleared' AND interval BETWEEN ? AND ? ORDER BY interval", (lo, hi))}
+            "WHERE interval BETWEEN ? AND ? ORDER BY interval", (lo, hi))}
         for s, side, blob in conn.execute("SELECT interval, side, curve FROM tenders WHERE "
                                           "interval BETWEEN ? AND ?", (lo, hi)):
             if s in intervals:

@@ -34,7 +34,8 @@ def test_report_tells_the_day_from_the_meters(tmp_path):
     market = Market(conn, Config(market="m1", window=1, tariff=TARIFF),
                     Ed25519PrivateKey.generate(), ManualClock(T0 + 10))
     parties = loadgen.make_parties(4, seed=31)
-    loadgen.register(conn, parties, "m1")
+    for p, role in zip(parties, ("pv", "battery", "load", "meter")):   # bounds: 959, 959, 307, 959 Wh
+        loadgen.register(conn, [p], "m1", role)
     market.reload_parties()
     pv, battery, dishwasher, house = parties
     kinds = {p.party: k for p, k in zip(parties, KINDS)}
@@ -46,9 +47,9 @@ def test_report_tells_the_day_from_the_meters(tmp_path):
         traded.append(s)
         market.log_context(market.context())
         charge = k % 2 == 0
-        market.ingest([_tender(pv, s, "sell", ((90_000, 1000),)),
+        market.ingest([_tender(pv, s, "sell", ((90_000, 800),)),
                        _tender(house, s, "buy", ((300_000, 600),)),
-                       _tender(dishwasher, s, "buy", ((200_000, 300),)),
+                       _tender(dishwasher, s, "buy", ((200_000, 200),)),
                        _tender(battery, s, "buy" if charge else "sell",
                                ((150_000 if charge else 100_000, 200),))])
         market.clock.set(s - 60)
