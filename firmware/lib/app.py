@@ -39,6 +39,14 @@ def make_link(cfg, party):
         import seriallink
 
         return seriallink.SerialLink(party)
+    if broker == "mdns":  # provisioned without an address: ask the network, until the market answers
+        import mdns
+
+        while True:
+            broker = mdns.find(cfg["market"], cfg["market_key"])
+            if broker:
+                break
+        sys.modules.pop("mdns", None)  # boot-only
     import mqtt
     import wire
 

@@ -68,7 +68,8 @@ def _market_ids(ctx, param, values):
 @click.option("--label-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="save a QR label (PNG and SVG) per device here")
 @click.option("--broker", default=None,
-              help="MQTT broker URL the agent connects to (mqtt://HOST:PORT, or 'serial' for the bridge)")
+              help="MQTT broker URL the agent connects to (mqtt[s]://HOST:PORT, 'serial' for the bridge, "
+                   "'mdns' to find the market's broker on the network at boot)")
 @click.option("--keepalive", type=int, default=None, help="MQTT keep-alive of the agent, s")
 @click.option("--clock-speed", type=float, default=None,
               help="simulated time runs this much faster (virtual boards; same as the market's --speed)")

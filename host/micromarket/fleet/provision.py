@@ -191,7 +191,7 @@ def agent_settings(broker: str | None = None, keepalive: int | None = None,
     """
     out: dict = {}
     if broker is not None:
-        if broker != "serial":
+        if broker not in ("serial", "mdns"):
             from ..market.link import parse_url
 
             try:
@@ -224,7 +224,9 @@ def write_agent_config(target, agent: dict) -> None:
 
 
 def uses_tls(plan: Plan) -> bool:
-    return bool(plan.agent) and str(plan.agent.get("broker", "")).startswith("mqtts://")
+    """An mqtts:// broker, or one the device finds by mDNS (which may be mqtts://)."""
+    broker = str((plan.agent or {}).get("broker", ""))
+    return broker.startswith("mqtts://") or broker == "mdns"
 
 
 def write_broker_access(target, plan: Plan, auth: Authority, party: str) -> None:

@@ -73,6 +73,9 @@ _market = click.option("--market", "market_id", required=True, callback=_market_
 @click.option("--username", default=None, help="broker username (default with --password-file: mm-market-MARKET)")
 @click.option("--password-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="file holding the broker password (broker config writes credentials/mm-market-MARKET)")
+@click.option("--advertise", default=None, metavar="ADDRESS",
+              help="announce the market with DNS-SD over mDNS on the interface of this IPv4 address "
+                   "(devices provisioned with --broker mdns find it)")
 @click.option("--parent", default=None, help="parent market as mqtt://HOST:PORT/MARKET")
 @click.option("--parent-key", default=None, help="pin the parent market's public key (hex)")
 @click.option("--keys", "keys_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
@@ -98,7 +101,8 @@ _market = click.option("--market", "market_id", required=True, callback=_market_
 @click.option("--anchor", default=None, type=click.FloatRange(0, 2**32 - 1),
               help="Unix time at which market time equals wall time (keep it across restarts)")
 @click.option("-v", "--verbose", is_flag=True)
-def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, username, password_file, parent,
+def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, username, password_file, advertise,
+          parent,
           parent_key, keys_dir, passphrase_file, interval, gate, floor, cap, tariff, qmax, window, speed, anchor, verbose):
     """Run the market: signed context, tenders in, clearing at each gate closure, awards out."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
@@ -153,7 +157,13 @@ def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, user
             click.echo(exposure_warning(host, broker_passwd), err=True)
         access = parse_broker(f"mqtt://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}",
                               None, username, password_file)
-    asyncio.run(_serve(db_path, config, key, clock, access, embedded, parent_link))
+    announce = None
+    if advertise is not None:
+        from .discovery import broker_for_devices
+
+        announce = (advertise, broker_for_devices(access.url.replace(f"{access.username}@", ""), advertise),
+                    keys.raw_public(key))
+    asyncio.run(_serve(db_path, config, key, clock, access, embedded, parent_link, announce))
 
 
 def _is_key_hex(text: str) -> bool:
@@ -170,11 +180,12 @@ def _listen(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-async def _serve(db_path, config, key, clock, broker, embedded, parent_link) -> None:
+async def _serve(db_path, config, key, clock, broker, embedded, parent_link, announce=None) -> None:
     if embedded is not None:
         host, port, passwd = embedded
         embedded = await start_embedded_broker(port, host, passwd)
     conn = open_db(db_path)
+    ad = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -182,8 +193,16 @@ async def _serve(db_path, config, key, clock, broker, embedded, parent_link) -> 
     try:
         market = Market(conn, config, key, clock)
         click.echo(f"market {config.market} on {broker.url} (db {db_path}); Ctrl-C stops it", err=True)
+        if announce is not None:
+            from .discovery import Advertisement
+
+            address, url, pub = announce
+            ad = await asyncio.to_thread(Advertisement, config.market, pub, url, address, broker.port)
+            click.echo(f"announced on {address} (mDNS): devices connect to {url}", err=True)
         await MarketService(market, broker, parent_link).run(stop)
     finally:
+        if ad is not None:
+            await asyncio.to_thread(ad.close)
         conn.close()
         if embedded is not None:
             await embedded.shutdown()
