@@ -164,3 +164,30 @@ def test_bridge_relays_and_survives_replug(tmp_path, mosquitto, watcher):
     assert bridge.stats.opens >= 2
     assert "device d1 connected" in logs and "device d2 done" in logs
     assert bridge.stats.subscriptions == {"mm/t/award/d1", "mm/t/award/d2"}
+
+
+def test_bridge_over_tls_logs_in_as_its_device_or_says_why_not(secure_street, tmp_path):
+    """`micromarket bridge --broker mqtts://... --ca-file --username PARTY --password-file`: with the
+    device's credential it connects; a wrong CA or password ends it with one line saying which."""
+    from micromarket.errors import DeviceError
+    from micromarket.fleet import ca
+    from micromarket.protocol.broker import parse
+
+    st = secure_street
+    a = st["parties"][0]
+    good, wrong = tmp_path / "pw", tmp_path / "wrong"
+    good.write_text(st["pw"](a) + "\n")
+    wrong.write_text("guess\n")
+    ca.init(tmp_path / "other")
+    url = f"mqtts://localhost:{st['port']}"
+    client = Bridge("/dev/null", parse(url, st["ca"], a, good))._mqtt()
+    try:
+        assert client.is_connected()
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    assert a in st["broker"].clients()
+    for access, words in ((parse(url, tmp_path / "other" / ca.CA_CERT, a, good), "certificate does not verify"),
+                          (parse(url, st["ca"], a, wrong), "refused the bridge")):
+        with pytest.raises(DeviceError, match=words):
+            Bridge("/dev/null", access)._mqtt()

@@ -222,3 +222,25 @@ def test_market_says_why_it_cannot_connect(secure_street, tmp_path, capsys):
         err = capsys.readouterr().err
         last = err.strip().splitlines()[-1]  # after the banner, if the market got as far as starting
         assert words in last and last.startswith("micromarket: ") and "Traceback" not in err, err
+
+
+def test_expired_enrollments_get_no_credential(secure_street):
+    """A party whose enrollment has expired is left out of passwd and acl, like a revoked one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from micromarket.fleet.broker import write_config
+    from micromarket.market import registry
+
+    st = secure_street
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                 serialization.PublicFormat.Raw)
+    conn = open_db(st["db"])
+    old = registry.add_party(conn, raw, M, nbf=1, exp=int(time.time()) - 60).party
+    conn.close()
+    cfg = write_config(st["kdir"], st["db"], st["out"], listen=("127.0.0.1", st["port"]))
+    assert cfg.left_out == [old] and old not in cfg.parties
+    assert old not in read_password_file(st["out"] / "passwd")
+    assert f"user {old}" not in (st["out"] / "acl").read_text()
+    st["broker"].reload()
+    assert not Client(st["port"], st["ca"], old, st["pw"](old), client_id=old).accepted
