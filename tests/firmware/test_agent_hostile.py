@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from micromarket.boards import board as boards
 from micromarket import protocol as P
+from micromarket.device import upy
 from micromarket.protocol import fuzz
 
 # helpers beside this file (tests/conftest.py puts tests/firmware on sys.path)
@@ -182,3 +183,58 @@ def test_the_387_byte_array_is_refused_before_it_takes_the_heap(mp):
              "    print(e)\n", heap="110K")
     # refused at its head (byte 3 is where the items would start): nothing made for them
     assert out.strip() == "context: cose: malformed: cbor: more than 256 items at byte 3", out
+
+
+def test_a_context_that_does_not_fit_the_heap_is_refused_and_the_next_one_taken(tmp_path,
+                                                                                 mpy_lib):
+    """The agent as the board builds it (app.build, at the board's heap), handed the market's
+    largest context (a tariff and 96 forecast prices) while the heap holds no block for its
+    forecast list: the MemoryError is a refusal (the link's reader goes on), and the same
+    context is taken once the heap has room again."""
+    market = ScriptedMarket(0, {}, speed=1, anchor=int(time.time()))
+    make_device(tmp_path, board="virtual-meter", market_key=market.public, port=1, speed=1,
+                anchor=int(time.time()))
+    b = market.open_interval()
+    ctx = market.sign(P.Context(
+        market=MARKET, key=market.public, interval=900, start=b, gate=150, floor=80_000,
+        cap=300_000, tariff=((0, 80_000, 300_000), (25_200, 80_000, 300_000)),
+        forecast=(b, 900, tuple(80_000 + 1_000 * k for k in range(96))), qmax=100_000,
+        parent=None, products=("energy",), issued=int(time.time()), head=None))
+    (tmp_path / "ctx.bin").write_bytes(ctx)
+    code = """
+import gc, app
+a = app.build(app.load_config(), log=print)
+with open("ctx.bin", "rb") as f:
+    ctx = f.read()
+topic = "mm/m1/context"
+gc.collect()
+hog = [None] * 160  # made first: a list grown while filling would leave its old blocks free
+big = small = 0
+for size in (480, 96, 16):  # the heap filled up, the last of it with small blocks
+    try:
+        while big + small < 160:
+            hog[big + small] = bytearray(size)
+            if size == 480:
+                big += 1
+            else:
+                small += 1
+    except MemoryError:
+        pass
+hog[0] = hog[2] = hog[4] = hog[6] = None  # holes of 480 bytes:
+gc.collect()  # room for the small objects of a message, not for a list of 96 prices
+a._handle(topic, ctx)
+low = (a.stats["refused"], a.ctx is None)
+hog = None
+gc.collect()
+a._handle(topic, ctx)
+print("FILLED", big, small)
+print("RESULT", low, a.stats["refused"], len(a.ctx["forecast"][2]) if a.ctx else None)
+"""
+    out = upy.run_code(code, heap=str(boards.get_board("virtual-meter").config["heap"]),
+                       lib_dirs=[mpy_lib], cwd=tmp_path)
+    lines = out.splitlines()
+    assert any(line.startswith("refused:") and "memory allocation failed" in line
+               for line in lines), out
+    assert lines[-1] == "RESULT (1, True) 1 96", out
+    tag, big, _small = lines[-2].split()
+    assert tag == "FILLED" and int(big) >= 7, out  # the holes were blocks of 480 bytes
