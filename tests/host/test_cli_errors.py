@@ -97,6 +97,7 @@ ARGUMENTS = {  # argument name -> a bad value and the words of its error
     "modules": ("no_such_module", "no_such_module"),
     "message_hash": ("zz", "message_hash must be 64 hex digits"),
     "proof_file": (TEXT, "is not a proof"),
+    "username": ("a b", "cannot be a broker username"),
 }
 # Options whose BASE value would be refused before anything else could be looked at.
 NO_BASE = {("flash", "--port"), ("doctor", "--port")}
@@ -108,9 +109,10 @@ BAD_OF = {"market serve": {"--port": [("70000", "--port"), ("0", "--port")]},
           "provision": {"--wifi-psk-file": [(MISSING, "--wifi-psk-file")],
                         "--registry": [(TEXT, "is not a registry")]},
           "broker config": {"--keys": [(EMPTY, "in {tmp}/empty"), (TEXT, "--keys")]},
+          "broker credential": {"--keys": [(EMPTY, "in {tmp}/empty"), (TEXT, "--keys")]},
           "release sign": {"--dir": [(TEXT, "notes.txt"), (MISSING, "nothing.here")]}}
 VALID_ARGUMENT = {"name": "harness-board", "credential": TEXT, "bundle": TEXT, "modules": "wire",
-                  "message_hash": "ab" * 32, "proof_file": TEXT}
+                  "message_hash": "ab" * 32, "proof_file": TEXT, "username": "p0123456789abcdef"}
 NOT_A_MISTAKE = {("keys init", "--passphrase-file", WRONG)}  # keys that exist are kept as they are
 
 

@@ -338,3 +338,27 @@ def broker_config_cmd(keys_dir, registry, out, markets, hosts, listen, revoke, u
                + (f", {len(cfg.left_out)} left out (revoked or expired)" if cfg.left_out else "")
                + ("; new server certificate" if cfg.issued_certificate else ""))
     click.echo(f"start it: mosquitto -c {cfg.conf}   (clients: {cfg.url}, CA {out / 'ca.pem'})")
+
+
+@broker_cmd.command("credential")
+@click.argument("username")
+@_keys_opt
+@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="file to write the password into (owner-only)")
+def broker_credential_cmd(username, keys_dir, out):
+    """Write USERNAME's broker password to a file: a device's (its party id) for `bridge
+    --password-file`, or a child market's (its market id) for the child's --parent-password-file."""
+    import os
+
+    from . import ca
+
+    if not username or any(c.isspace() or c in ":#" for c in username):
+        raise UsageError(f"{username!r} cannot be a broker username", "give a party id or a market id")
+    password = ca.password(ca.secret(keys_dir or hostkeys.default_dir()), username)
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}", "give a writable path") from exc
+    with os.fdopen(fd, "w") as f:
+        f.write(password + "\n")
+    click.echo(f"wrote {username}'s broker password to {out}")

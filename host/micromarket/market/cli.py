@@ -78,6 +78,10 @@ _market = click.option("--market", "market_id", required=True, callback=_market_
                    "(devices provisioned with --broker mdns find it)")
 @click.option("--parent", default=None, help="parent market as mqtt://HOST:PORT/MARKET")
 @click.option("--parent-key", default=None, help="pin the parent market's public key (hex)")
+@click.option("--parent-ca-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="CA of an mqtts:// parent broker")
+@click.option("--parent-password-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="this market's password at the parent's broker (its username: this market's id)")
 @click.option("--keys", "keys_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="host key directory (default: $MICROMARKET_HOME/keys)")
 @click.option("--passphrase-file", default=None, help="passphrase of the market key")
@@ -103,7 +107,7 @@ _market = click.option("--market", "market_id", required=True, callback=_market_
 @click.option("-v", "--verbose", is_flag=True)
 def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, username, password_file, advertise,
           parent,
-          parent_key, keys_dir, passphrase_file, interval, gate, floor, cap, tariff, qmax, window, speed, anchor, verbose):
+          parent_key, parent_ca_file, parent_password_file, keys_dir, passphrase_file, interval, gate, floor, cap, tariff, qmax, window, speed, anchor, verbose):
     """Run the market: signed context, tenders in, clearing at each gate closure, awards out."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -127,12 +131,17 @@ def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, user
     elif floor > cap:
         raise UsageError(f"--floor {floor} is above --cap {cap}", "the feed-in price is the lower")
     parent_link = None
+    if (parent_ca_file or parent_password_file) and not parent:
+        raise UsageError("--parent-ca-file and --parent-password-file need --parent", "name the parent market")
     if parent_key is not None and not _is_key_hex(parent_key):
         raise UsageError("--parent-key must be 64 hex digits", "copy it from the parent's `micromarket keys show`")
     if parent:
         try:
             parent_link = ParentLink.from_url(parent, bytes.fromhex(parent_key) if parent_key
                                               else None)
+            parent_link.access = parse_broker(parent, parent_ca_file,
+                                              market_id if parent_password_file else None,
+                                              parent_password_file)
         except (ValueError, MicromarketError) as exc:
             what = exc.args[0] if exc.args else exc
             raise UsageError(f"--parent: {what}", "e.g. --parent mqtt://127.0.0.1:1883/city") from exc

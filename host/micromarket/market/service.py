@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from .. import protocol as P
 from . import parent as parent_mod
 from .core import Market, Outbound
+from ..protocol.broker import BrokerAccess
 from .link import MqttLink, parse_url
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class ParentLink:
     url: str
     market: str
     key: bytes | None = None       # None: trust the key in the parent's first signed context
+    access: BrokerAccess | None = None  # TLS and the child's credential at the parent's broker
 
     @classmethod
     def from_url(cls, url: str, key: bytes | None = None) -> "ParentLink":
@@ -170,7 +172,7 @@ class MarketService:
     # ------------------------------------------------------------------ parent market
     async def _start_parent(self) -> None:
         me, pm = self.market.cfg.market, self.parent.market
-        self.plink = MqttLink(self.parent.url, f"mm-child-{me}-of-{pm}",
+        self.plink = MqttLink(self.parent.access or self.parent.url, f"mm-child-{me}-of-{pm}",
                               [P.topic(pm, "context"), P.topic(pm, "treehead"),
                                P.topic(pm, "award", me), P.topic(pm, "receipt", me),
                                P.topic(pm, "error", me)])

@@ -244,3 +244,51 @@ def test_expired_enrollments_get_no_credential(secure_street):
     assert f"user {old}" not in (st["out"] / "acl").read_text()
     st["broker"].reload()
     assert not Client(st["port"], st["ca"], old, st["pw"](old), client_id=old).accepted
+
+
+def test_credential_of_a_user_for_the_bridge_or_a_child_market(secure_street, tmp_path, capsys):
+    st = secure_street
+    a = st["parties"][0]
+    out = tmp_path / "a.pw"
+    assert main(["broker", "credential", a, "--keys", str(st["kdir"]), "-o", str(out)]) == 0
+    assert out.read_text().strip() == st["pw"](a)
+    assert oct(os.stat(out).st_mode & 0o777) == "0o600"
+    assert Client(st["port"], st["ca"], a, out.read_text().strip(), client_id=a).accepted
+    assert main(["broker", "credential", "a b", "--keys", str(st["kdir"]), "-o", str(out)]) == 1
+    assert "cannot be a broker username" in capsys.readouterr().err
+
+
+def test_child_market_reaches_its_parent_over_tls_with_its_credential(secure_street, mosquitto, tmp_path):
+    """A child market (its own street on the plain broker) follows its parent through the
+    parent's TLS broker, logged in as its market id with the password `broker credential` gives."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from market_helpers import ServiceThread, wait_for
+
+    from micromarket.fleet.broker import write_config
+    from micromarket.market import registry
+    from micromarket.market.clock import ManualClock
+    from micromarket.market.core import Config
+    from micromarket.market.service import ParentLink
+    from micromarket.protocol.broker import parse
+
+    st = secure_street
+    child_key = Ed25519PrivateKey.generate()
+    conn = open_db(st["db"])
+    registry.add_party(conn, P.public_key_bytes(child_key), M, role="market", party="n1")
+    conn.close()
+    write_config(st["kdir"], st["db"], st["out"], listen=("127.0.0.1", st["port"]))
+    st["broker"].reload()
+    pw = tmp_path / "n1.pw"
+    assert main(["broker", "credential", "n1", "--keys", str(st["kdir"]), "-o", str(pw)]) == 0
+    url = f"mqtts://localhost:{st['port']}"
+    parent_access = parse(url, st["ca"], market_user(M), st["out"] / "credentials" / market_user(M))
+    clock = ManualClock(1_800_000_000 - 1_800_000_000 % 300 + 10)
+    market_key = keys.load_private(st["kdir"], "market")
+    link = ParentLink.from_url(f"{url}/{M}", P.public_key_bytes(market_key))
+    link.access = parse(f"{url}/{M}", st["ca"], "n1", pw)
+    with ServiceThread(st["db"], Config(market=M), market_key, clock, parent_access), \
+            ServiceThread(tmp_path / "n1.db", Config(market="n1", parent=M), child_key, clock,
+                          mosquitto.url, link) as child:
+        wait_for(lambda: child.service.parent_context is not None, what="the parent's context")
+        assert child.service.parent_context.market == M
+    assert {"n1", market_user(M)} <= st["broker"].clients()
