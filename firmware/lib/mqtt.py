@@ -17,6 +17,11 @@
 # - link.connected, link.connects (successful connections, so a caller sees a reconnect),
 #   link.pings, link.dropped, link.last_error; await link.close().
 #
+# Where provisioning wrote them, the link logs in (username: the party id; config/broker.json's
+# password) and speaks TLS with a context app.py made from the pinned CA (config/ca.der): a
+# broker certificate from any other CA, or a refused password, fails the connection, which is
+# logged ("link: ...") and tried again with back-off like any other.
+#
 # MQTT details: clean session, PINGREQ when nothing was sent for half the keep-alive, the
 # connection dropped when the broker is silent for 1.5 keep-alives, a last will, QoS 0 and 1 both
 # ways (incoming QoS 1 acknowledged), incoming packets larger than the receive buffer skipped

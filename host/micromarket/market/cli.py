@@ -7,6 +7,7 @@ Every ledger check trusts only a market key given on the command line (``--key H
 can rewrite the key too."""
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -161,11 +162,21 @@ def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, user
         access = parse_broker(broker, ca_file, username, password_file)
     else:
         host, port = _listen(listen) if listen else ("127.0.0.1", port)
-        embedded = (host, port, broker_passwd)
+        own = None
+        if broker_passwd is not None:  # the market logs into its own broker with a password of this run
+            import secrets
+
+            from ..protocol.broker import hash_password
+
+            username, run_password = f"mm-market-{market_id}", secrets.token_urlsafe(18)
+            own = {username: hash_password(run_password)}
+        embedded = (host, port, broker_passwd, own)
         if exposure_warning(host, broker_passwd):
             click.echo(exposure_warning(host, broker_passwd), err=True)
         access = parse_broker(f"mqtt://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}",
                               None, username, password_file)
+        if own:
+            access = dataclasses.replace(access, password=run_password)
     announce = None
     if advertise is not None:
         from .discovery import broker_for_devices
@@ -191,8 +202,8 @@ def _listen(value: str) -> tuple[str, int]:
 
 async def _serve(db_path, config, key, clock, broker, embedded, parent_link, announce=None) -> None:
     if embedded is not None:
-        host, port, passwd = embedded
-        embedded = await start_embedded_broker(port, host, passwd)
+        host, port, passwd, own = embedded
+        embedded = await start_embedded_broker(port, host, passwd, own)
     conn = open_db(db_path)
     ad = None
     stop = asyncio.Event()

@@ -54,14 +54,17 @@ def exposure_warning(host: str, password_file) -> str | None:
     return None
 
 
-async def start_embedded_broker(port: int, host: str = "127.0.0.1", password_file=None):
-    """An amqtt broker inside this process; returns it (``await broker.shutdown()`` to stop)."""
+async def start_embedded_broker(port: int, host: str = "127.0.0.1", password_file=None, own_users=None):
+    """An amqtt broker inside this process; returns it (``await broker.shutdown()`` to stop).
+
+    ``own_users`` (username -> ``$7$`` hash) are let in beside the password file's: the market's
+    own connection, with a password made for this run."""
     from amqtt.broker import Broker
 
     logging.getLogger("amqtt").setLevel(logging.ERROR)
     config: dict = {"listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}}}
     if password_file is not None:
-        users = read_password_file(password_file)
+        users = {**read_password_file(password_file), **(own_users or {})}
         config["plugins"] = {f"{__name__}.PasswordFileAuth": {"password_file": str(password_file),
                                                                "users": users}}
     elif exposure_warning(host, password_file):

@@ -50,3 +50,46 @@ def test_exposure_is_warned_about():
     assert exposure_warning("::1", None) is None
     assert "without credentials" in exposure_warning("0.0.0.0", None)
     assert exposure_warning("0.0.0.0", "passwd") is None
+
+
+def test_market_serve_with_a_password_file_lets_in_its_users_and_itself(tmp_path):
+    """`market serve --listen HOST:PORT --broker-passwd passwd`: the market reaches its own broker
+    (with a password of the run), a device of the file reads the market's context, an
+    anonymous client is refused."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from micromarket import keys
+
+    keys.init(tmp_path / "keys", roles=("market",))
+    passwd = tmp_path / "passwd"
+    passwd.write_text(f"p0123456789abcdef:{hash_password('dev')}\n")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "micromarket.cli", "market", "serve", "--market", "elm",
+                             "--db", str(tmp_path / "m.db"), "--keys", str(tmp_path / "keys"),
+                             "--listen", f"127.0.0.1:{port}", "--broker-passwd", str(passwd)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        got, done = [], threading.Event()
+        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="dev", protocol=mqtt.MQTTv311)
+        c.username_pw_set("p0123456789abcdef", "dev")
+        c.on_connect = lambda cl, _u, _f, reason, _p: cl.subscribe("mm/elm/context", qos=1)
+        c.on_message = lambda _c, _u, msg: (got.append(msg.topic), done.set())
+        for _ in range(100):
+            try:
+                c.connect("127.0.0.1", port)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                time.sleep(0.1)
+        c.loop_start()
+        assert done.wait(30), "no context from the market"
+        c.disconnect()
+        c.loop_stop()
+        assert got[0] == "mm/elm/context"
+        assert not _answer(port)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0, proc.stderr.read().decode()
