@@ -65,7 +65,7 @@ def _after(params, t, market, forecast, j, chunk, band):
     return pos
 
 
-def plan_values(params, state, market, forecast):
+def plan_values(params, market, forecast):
     """The cost (ucr) of the rest of the plan from the interval after ``start``, at levels
     ``dq`` mc apart from the edge: (costs, dq, chunk Wh)."""
     band = params["hi_mc"] - params["lo_mc"]
@@ -109,7 +109,7 @@ def tender(params, state, market, forecast):
     full, must = _thermo_need(params, state, market, forecast)
     if full <= 0:
         return None
-    v, dq, chunk = plan_values(params, state, market, forecast)
+    v, dq, chunk = plan_values(params, market, forecast)
     steps = [[market["cap"], must]]
     if chunk > 0:
         band = params["hi_mc"] - params["lo_mc"]

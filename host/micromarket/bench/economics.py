@@ -17,7 +17,10 @@ measured:
 - ``local_share_physical``: of the energy consumed, the part produced in the street in the
   same interval (from the meters, not the awards);
 - ``closing_error_ucr``: the sum over the day's intervals of |parties + grid + parent| in the
-  books (settlement.books): 0 when every µcr has an account.
+  books (settlement.books): 0 when every µcr has an account;
+- ``heater_share_in_surplus`` beside ``surplus_interval_share``: the heaters' energy taken in
+  the intervals that cleared at the feed-in price, against those intervals' share of the day
+  (equal when nothing is shifted); ``kinds``: paid, baseline and energy per personality.
 
 The weather and the homes are seeded (``--seed``): each house's load and each roof's peak
 scaled, passing clouds shared by the street, so a run is repeatable.

@@ -2,7 +2,8 @@
 
 A host agent runs the firmware's own personality code (firmware/lib/personalities.py, imported
 on CPython) with the agent's interval logic: tender for the open interval when a signed context
-announces it, act on an award only if the market key verifies it and it answers our tender,
+announces it (planned for the state expected at that interval, over the context's price
+forecast), act on an award only if the market key verifies it and it answers our tender,
 sign a delivery of what was measured when the interval ends. Keys are Ed25519 from
 ``cryptography``; each agent is enrolled with a registrar-signed credential, as provisioning does
 for a device. The physics are simple curves (a house's load, a PV half-sine); appliances, heaters
