@@ -169,8 +169,12 @@ def run_street(name: str, size: int, tariff: tuple, seed: int = 1, days: int = 4
     soc: dict[str, list[int]] = {}              # battery -> soc at the last day's start, end
     t0 = time.monotonic()
 
-    def tender_all(b: int, first: int) -> None:
-        ctx = P.verify(market.context().payload, market.public, kind="context").to_payload()
+    head = [None]
+
+    def tender_all(b: int, first: int) -> dict:
+        msg = P.verify(market.context().payload, market.public, kind="context")
+        head[0] = msg.head or head[0]          # the ledger's newest tree head: deliveries name it
+        ctx = msg.to_payload()
         batch = []
         for a in agents:
             out = a.plan(pers, ctx, first, b)
@@ -198,7 +202,8 @@ def run_street(name: str, size: int, tariff: tuple, seed: int = 1, days: int = 4
             side, wh, award_hash = a.end_interval(pers, ctx, s, weather.measure(a.name))
             flows[(a.party, s)] = wh if side == "buy" else -wh
             body = P.sign(P.Delivery(market=name, party=a.party, seq=a.next_seq(), interval=s,
-                                     side=side, wh=wh, counter=0, award=award_hash),
+                                     side=side, wh=wh, counter=0, award=award_hash,
+                                     head=head[0]),
                           a.key, a.party)
             batch.append((P.topic(name, "delivery", a.party), body))
         refused = [o for o in market.ingest(batch) if "/error/" in o.topic]
