@@ -387,13 +387,17 @@ class Agent:
                     if not self._applied and s in self.awards:
                         self._dispatch(s, now)  # the award came after the interval began
                     if self.link.connected:
-                        if self.link.connects != self._connects:
-                            self._connects = self.link.connects
-                            self.sent = []  # receipts may have been lost with the link: resend
-                            await self._flush()
-                        elif len(self.sent) < _WINDOW and self._unsent():
-                            await self._flush()  # receipts made room
-                        await self._tender(now)
+                        try:
+                            if self.link.connects != self._connects:
+                                self._connects = self.link.connects
+                                self.sent = []  # receipts may have been lost: resend
+                                await self._flush()
+                            elif len(self.sent) < _WINDOW and self._unsent():
+                                await self._flush()  # receipts made room
+                            await self._tender(now)
+                        except MemoryError:  # no block for a message now: the next pass
+                            self.log("low memory")  # tries again (it stays in the store)
+                            gc.collect()
                     nap = self.clock.ms_until(end if self._off_at is None else self._off_at)
                     await asyncio.sleep_ms(nap if nap < _SLICE_MS else _SLICE_MS)
                 self._finish(s)
