@@ -68,12 +68,7 @@ def test_doctor_flags_a_known_load_the_meter_does_not_see(cli, board, tmp_path):
 
 
 def test_doctor_and_bench_name_the_fallback_core(cli, board, tmp_path):
-    import sys
-
-    from micromarket.paths import ROOT
-
-    sys.path.insert(0, str(ROOT / "tests" / "tools"))
-    import crypto_support
+    import crypto_support  # tests/tools, on the path through tests/conftest.py
 
     r = cli("bench", "crypto", "--port", board.port, timeout=300)
     assert r.returncode == 0, r.stderr
