@@ -85,7 +85,6 @@ class Agent:
         self.forecast = saved.get("fc") or {}
         if "imp" in saved:
             board.meter.restore(saved["imp"], saved["exp"])
-        self.head = None  # the newest tree head of the market's ledger seen: [size, root]
         self._off_at = None
         # a battery's virtual meter follows the power the agent plans (other kinds switch a relay)
         self._set_power = getattr(board.meter, "set_power", None) if self.kind == "battery" else None
@@ -123,11 +122,11 @@ class Agent:
         if self.ctx is None or ctx["issued"] >= self.ctx["issued"]:
             if ctx["issued"] > self.clock.unix() + _SKEW:
                 self.clock.set(ctx["issued"])  # forward only: see "Time" above
+            old = self.ctx and self.ctx["head"]
+            if old and (not ctx["head"] or ctx["head"][0] <= old[0]):
+                ctx["head"] = old  # the ledger's head never goes back, nor changes at a size
             self.ctx = ctx
             self.length = ctx["interval"]
-        h = ctx["head"]
-        if h and (self.head is None or h[0] > self.head[0]):  # never back, nor another root
-            self.head = h
 
     def _on_award(self, data):
         award = wire.check_award(self.market_key, self.market, data, self.party)
@@ -221,7 +220,7 @@ class Agent:
         wh, counter = (d_imp, imp) if side == "buy" else (d_exp, exp)
         gc.collect()
         msg = wire.delivery(self.key, self.market, self.party, self.store.next_seq(), s, side,
-                            wh, counter, award_hash, self.head)
+                            wh, counter, award_hash, self.ctx and self.ctx["head"])
         self.store.push(msg)
         self.stats["deliveries"] += 1
         self.state = P.advance(self.kind, self.params, self.state, self._view(s), self.forecast,

@@ -379,18 +379,16 @@ def check_context(market_key, market_id, data):
             msg["gate"] >= msg["interval"]:
         raise WireError("context: another market key, or inconsistent interval, gate or prices")
     # the shapes the personalities read (personalities.tariff_at, expected): [[at, feed-in,
-    # retail], ...] from 0 s, and [from, slot, [price, ...]]
-    t, f = msg.get("tariff"), msg.get("forecast")
+    # retail], ...] from 0 s, and [from, slot, [price, ...]]; the ledger's head [size, root]
+    t, f, h = msg.get("tariff"), msg.get("forecast"), msg["head"]
     try:  # anything not an integer where one belongs fails a comparison (TypeError)
         ok = t[0][0] == 0 and all(len(x) == 3 and x[0] >= 0 and 0 <= x[1] <= x[2] for x in t) \
-            and len(f) == 3 and f[0] >= 0 and f[1] > 0 and all(p >= 0 for p in f[2])
+            and len(f) == 3 and f[0] >= 0 and f[1] > 0 and all(p >= 0 for p in f[2]) \
+            and (h is None or len(h) == 2 and h[0] >= 0 and len(h[1]) == 32 and type(h[1]) is bytes)
     except (TypeError, IndexError, KeyError):
         ok = False
     if not ok:
-        raise WireError("context: malformed tariff or forecast")
-    h = msg["head"]  # [size, root] of the ledger's tree head, or null (not a list: raises)
-    if h is not None and (len(h) != 2 or h[0] < 0 or len(h[1]) != 32 or type(h[1]) is not bytes):
-        raise WireError("head")  # the field's name: no new string on the heap
+        raise WireError("context: malformed tariff, forecast or head")
     return msg
 
 

@@ -58,4 +58,4 @@ def test_device_reads_tariff_and_forecast_as_the_host_does():
         exp = ctx.expected(max(t, start))  # an interval begun before the forecast: its first
         exp = hi if exp is None else min(hi, max(lo, exp))
         assert g == [lo, hi, exp, 96 - (t - start) // 900 if t < start + 95 * 900 else 1], t
-    assert got[len(times):] == ["context: malformed tariff or forecast"] * len(bad)
+    assert got[len(times):] == ["context: malformed tariff, forecast or head"] * len(bad)
