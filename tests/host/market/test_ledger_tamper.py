@@ -280,3 +280,21 @@ def test_a_ledger_that_grew_after_the_earlier_evidence_verifies(run, copy, capsy
     proof.write_text(out[:out.rindex("}") + 1])
     rc, out = _ledger(capsys, "check-proof", proof, "--key", run["key"])
     assert rc == 0 and f"extends its first {early.size} entries (root {early.root.hex()})" in out
+
+
+def test_the_database_and_what_leaves_it_are_the_owners_only(run, tmp_path, capsys):
+    fresh = tmp_path / "fresh" / "market.db"
+    open_db(fresh).close()
+    assert fresh.stat().st_mode & 0o777 == 0o600
+    out = {name: tmp_path / name for name in ("ledger.cbor", "today.head", "proof.json")}
+    assert _ledger(capsys, "export", "--db", run["db"], "-o", out["ledger.cbor"])[0] == 0
+    assert _ledger(capsys, "head", "--db", run["db"], "-o", out["today.head"])[0] == 0
+    conn = open_db(run["db"], readonly=True)
+    award = next(bytes(b) for _i, kind, _t, b, *_ in L.rows(conn) if kind == "award")
+    conn.close()
+    assert _ledger(capsys, "prove", "--db", run["db"], P.message_hash(award).hex(),
+                   "-o", out["proof.json"])[0] == 0
+    for path in out.values():
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    rc, text = _ledger(capsys, "check-proof", out["proof.json"], "--key", run["key"])
+    assert rc == 0 and "(award) of market m1's ledger" in text
