@@ -7,7 +7,8 @@ reports every row where the database says something else, naming the ledger entr
 replayed value comes from:
 
 * enrollments (registrar-signed) give each party's key, role, board, site and validity;
-* tenders and positions give the stored bid of each party and interval and the last sequence;
+* tenders and positions give the stored bid of each party and interval and the last sequence
+  (one the clearing did not answer had expired and left the book);
 * awards (market-signed) give the awards table;
 * clearings give the intervals table and, with the tariff of the newest context before them,
   the Community Credit;
@@ -69,6 +70,7 @@ class _Replay:
         self.reputation: dict[str, int] = {}
         self.balance_at: dict[str, int] = {}            # party -> entry of its last receipt
         self.tenders: dict[tuple, tuple] = {}           # (interval, party) -> row, entry
+        self.tendered: dict[int, set] = {}              # interval -> parties, until cleared
         self.awards: dict[tuple, tuple] = {}            # (interval, party, side) -> row, entry
         self.intervals: dict[int, tuple] = {}
         self.deliveries: dict[tuple, tuple] = {}
@@ -133,6 +135,7 @@ class _Replay:
             side, curves = m["side"], m["curve"]
         self.tenders[(m["interval"], party)] = ((m["seq"], _sha256(body).digest(), side,
                                                  cbor2.dumps(curves), m["type"]), idx)
+        self.tendered.setdefault(m["interval"], set()).add(party)
         self._seq(party, m["seq"])
 
     def _position(self, idx, kid, m, body):
@@ -145,6 +148,10 @@ class _Replay:
             (m["price"], m["wh"], m["tender"], _sha256(body).digest(), body), idx)
 
     def _clearing(self, idx, _kid, m, _body):
+        s = m["interval"]
+        for party in self.tendered.pop(s, ()):   # a tender the clearing did not answer had
+            if (s, party, "buy") not in self.awards and (s, party, "sell") not in self.awards:
+                del self.tenders[(s, party)]       # expired: the market took it out of the book
         if self.tariff is None:
             self.unpriced.append((idx, m["interval"], m["volume"]))
             credit = None
@@ -238,7 +245,8 @@ class _Replay:
                     self.awards, ("price", "wh", "tender", "hash", "body"))
         self._table(conn, "intervals", "interval", "price, local, grid_buy, grid_sell, tenders, "
                     "community, state", {(k,): v for k, v in self.intervals.items()},
-                    ("price", "local", "grid_buy", "grid_sell", "tenders", "community", "state"))
+                    ("price", "local", "grid_buy", "grid_sell", "tenders", "community", "state"),
+                    skip="state = 'failed' AND price IS NULL")  # failed: nothing traded
         self._table(conn, "deliveries", "interval, party", "hash, wh, amount, receipt",
                     self.deliveries, ("hash", "wh", "amount", "receipt"))
         self._table(conn, "grid", "interval, party", "kind, amount, imported, exported, "

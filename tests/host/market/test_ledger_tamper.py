@@ -298,3 +298,27 @@ def test_the_database_and_what_leaves_it_are_the_owners_only(run, tmp_path, caps
         assert path.stat().st_mode & 0o777 == 0o600, path
     rc, text = _ledger(capsys, "check-proof", out["proof.json"], "--key", run["key"])
     assert rc == 0 and "(award) of market m1's ledger" in text
+
+
+def test_the_audit_follows_expired_tenders_and_failed_intervals(tmp_path, capsys):
+    """A tender that expired before its clearing leaves the book, an interval whose clearing
+    failed is recorded without a message: neither is a difference."""
+    db = tmp_path / "m.db"
+    registrar = Ed25519PrivateKey.generate()
+    ps = loadgen.make_parties(3, seed=16)
+    for p in ps:
+        R.enroll(db, enrollment(registrar, p.key), registrar_key=P.public_key_bytes(registrar),
+                 now=T0)
+    conn = open_db(db)
+    market = Market(conn, Config(market="m1"), MARKET_KEY, ManualClock(T0 + 10))
+    market.log_context(market.context())
+    s = market.open_interval()
+    market.ingest([loadgen.tender(ps[0], "m1", s, 80_000, 400_000, expiry=s - 200),
+                   *loadgen.tenders(ps[1:], "m1", s, 80_000, 400_000)])
+    market.clock.set(s - 60)
+    assert market.clear(s)
+    market.fail(s + 300, RuntimeError("the signer was gone"))
+    assert market.counters["expired"] == 1
+    conn.close()
+    rc, out = _ledger(capsys, "audit", "--db", db)
+    assert rc == 0 and "agree" in out, out
