@@ -53,7 +53,7 @@ def test_cli_reports_each_failure_and_exits_non_zero(target, tmp_path, monkeypat
     import micromarket.device.target as tgt
 
     @contextlib.contextmanager
-    def fake_connect(port, board="virtual-plug"):
+    def fake_connect(port, *args, **kwargs):
         yield target
     monkeypatch.setattr(tgt, "connect", fake_connect)
     from micromarket.device.cli import selftest_cmd
