@@ -1,6 +1,8 @@
 """README, "Running a real neighbourhood", step by step: keys and CA, `broker config`, Mosquitto with
 that configuration, the market over TLS, virtual boards provisioned with credentials (then the
-broker reloaded), and the boards trading over TLS; then a revoked board is shut out. Only loopback
+broker reloaded), and the boards trading over TLS; then a revoked board is shut out (the broker
+restarted to cut its live connection) while the other trades on, and once let in again
+(--readmit, a reload) it sends every delivery it measured meanwhile. Only loopback
 addresses; virtual boards in place of plugs, and a sped-up clock."""
 
 import json
@@ -32,6 +34,19 @@ def _tenders(db, party) -> int:
         return conn.execute("SELECT count(*) FROM tenders WHERE party = ?", (party,)).fetchone()[0]
     finally:
         conn.close()
+
+
+def _delivered(db, party) -> set[int]:
+    conn = open_db(db, readonly=True)
+    try:
+        return {r[0] for r in conn.execute("SELECT interval FROM deliveries WHERE party = ?", (party,))}
+    finally:
+        conn.close()
+
+
+def _sim(anchor) -> int:
+    """The boards' and the market's clock: anchor + (now - anchor) * SPEED."""
+    return int(anchor + (time.time() - anchor) * SPEED)
 
 
 def _wait(cond, timeout, what):
@@ -87,7 +102,7 @@ def test_running_a_real_neighbourhood(tmp_path, start_mosquitto, capsys):
         # a revoked board is shut out at its next connection; the other trades on
         _cli(capsys, "broker", "config", "--keys", str(kdir), "--registry", str(db), "--market", M,
              "-o", str(bdir), *where, "--revoke", parties[0], "--reload", str(broker.proc.pid))
-        main(["vboard", "reset", names[0]])
+        broker.restart()  # everyone reconnects: the revoked board is refused from now on
         time.sleep(2 * INTERVAL / SPEED)
         before = [_tenders(db, p) for p in parties]
         time.sleep(4 * INTERVAL / SPEED)
@@ -96,6 +111,23 @@ def test_running_a_real_neighbourhood(tmp_path, start_mosquitto, capsys):
         assert after[1] > before[1]
         assert "not authorised" in broker.log.read_text().lower() or \
             "not authorized" in broker.log.read_text().lower()
+        # readmitted, it sends every delivery it measured while shut out: nothing is lost
+        offline_from = _sim(anchor) - _sim(anchor) % INTERVAL
+        time.sleep(3 * INTERVAL / SPEED)
+        back = _sim(anchor)
+        _cli(capsys, "broker", "config", "--keys", str(kdir), "--registry", str(db), "--market", M,
+             "-o", str(bdir), *where, "--readmit", parties[0], "--reload", str(broker.proc.pid))
+        missing = []
+
+        def caught_up():
+            missing[:] = sorted(set(range(offline_from, back - INTERVAL, INTERVAL)) - _delivered(db, parties[0]))
+            return not missing
+        try:
+            _wait(caught_up, 60, "the deliveries measured while shut out")
+        except AssertionError:
+            raise AssertionError(f"intervals never delivered: {missing}; delivered "
+                                 f"{sorted(_delivered(db, parties[0]))[:8]}; offline {offline_from}..{back}; {counters(db)}") from None
+        assert offline_from + 2 * INTERVAL < back
     finally:
         market.send_signal(signal.SIGTERM)
         market.wait(15)

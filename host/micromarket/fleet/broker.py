@@ -131,9 +131,11 @@ def read_revoked(out: Path) -> set[str]:
 
 def write_config(keys_dir: Path, registry: Path, out: Path, markets: list[str] | None = None,
                  hosts: list[str] | None = None, listen: tuple[str, int] = ("0.0.0.0", 8883),
-                 revoke: list[str] = (), user: str | None = None, now: int | None = None) -> BrokerConfig:
+                 revoke: list[str] = (), user: str | None = None, now: int | None = None,
+                 readmit: list[str] = ()) -> BrokerConfig:
     """Write the broker's configuration into ``out`` (see the module's docstring).
 
+    ``revoke`` adds party ids to ``out/revoked``, ``readmit`` takes them off it.
     ``user``: the account Mosquitto runs as (default: this one); its private files are given to
     it (Mosquitto started as root switches to that account before reading them).
     """
@@ -156,8 +158,8 @@ def write_config(keys_dir: Path, registry: Path, out: Path, markets: list[str] |
     if not markets:
         raise UsageError(f"the registry {registry} has no parties and no --market was given",
                          "provision devices first, or name the market with --market")
-    revoked = read_revoked(out) | set(revoke)
-    if revoke:
+    revoked = (read_revoked(out) | set(revoke)) - set(readmit)
+    if revoke or readmit:
         _write(out / "revoked", "".join(f"{p}\n" for p in sorted(revoked)))
     now = int(time.time()) if now is None else now
     granted, left_out = [], []

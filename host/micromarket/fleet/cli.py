@@ -316,10 +316,11 @@ def broker_cmd():
               help="name or address devices reach the broker at (repeat; default: localhost, 127.0.0.1)")
 @click.option("--listen", default="0.0.0.0:8883", show_default=True, help="address and port of the TLS listener")
 @click.option("--revoke", multiple=True, help="leave this party out from now on (repeat)")
+@click.option("--readmit", multiple=True, help="let a revoked party in again (repeat)")
 @click.option("--user", default=None, help="account Mosquitto runs as (default: this one)")
 @click.option("--reload", "reload_pid", type=int, default=None, help="then SIGHUP the running mosquitto with this pid")
 @click.option("--json", "as_json", is_flag=True)
-def broker_config_cmd(keys_dir, registry, out, markets, hosts, listen, revoke, user, reload_pid, as_json):
+def broker_config_cmd(keys_dir, registry, out, markets, hosts, listen, revoke, readmit, user, reload_pid, as_json):
     """Write mosquitto.conf, passwd, acl and the broker's certificate from the keys and the registry.
 
     Run it again after enrolling devices (or with --revoke); --reload PID (or `kill -HUP PID`)
@@ -328,7 +329,7 @@ def broker_config_cmd(keys_dir, registry, out, markets, hosts, listen, revoke, u
     from .broker import reload, write_config
 
     cfg = write_config(keys_dir or hostkeys.default_dir(), registry or default_db(), out,
-                       list(markets), list(hosts), _listen(listen), list(revoke), user)
+                       list(markets), list(hosts), _listen(listen), list(revoke), user, readmit=list(readmit))
     if reload_pid is not None:
         reload(reload_pid)
     if as_json:
