@@ -93,7 +93,16 @@ class Agent:
         self._connects = -1
         self._topics = {"context": self._on_context, "award": self._on_award,
                         "receipt": self._on_receipt,
-                        "error": self._on_error}
+                        "error": self._on_error, "offer": self._on_offer}
+        # updates over the air (see _take_offer) and the status message: over MQTT only
+        rk = cfg.get("release_key")
+        self.release_key = bytes.fromhex(rk) if rk and hasattr(link, "unsubscribe") else None
+        # [an offer's bytes for _take_offer() in the loop, a status is due, an offer was taken:
+        # the loop ends and mmboot resets the board] (one list: every attribute costs heap)
+        self.ota = [None, False, False]
+        # the installed app (update.STATE): "version" (none: the firmware's own, fwinfo's),
+        # "last" update's outcome, "pending" its confirmation, "rejected", "tries"
+        self.app = cfg.get("app") or {}
 
     # --- messages from the market -------------------------------------------------------------
 
@@ -160,6 +169,51 @@ class Agent:
             if w is not None:  # one of our deliveries, refused for good: keep it, never resend
                 self.store.set_aside(w[1])
                 self.stats["set_aside"] += 1
+
+    def _on_offer(self, data):
+        if self.release_key is not None:
+            self.ota[0] = bytes(data)  # verified by _take_offer(), from the loop
+
+    def _take_offer(self):
+        """Keep a new release-signed offer in update.offer and stop: the board resets, and
+        update.boot() checks the offer in full, fetches and installs its bundle with the heap
+        whole (a fetch beside a trading agent does not fit 110 KB). The offer is retained, so
+        it comes again at every connection: the running version, one refused for good and
+        one whose fetch failed three times are let be."""
+        import fwinfo
+
+        ota = self.ota
+        data, ota[0] = ota[0], None
+        try:
+            v = wire.loads(wire.verify1(self.release_key, data))["version"]
+        except Exception as exc:  # noqa: BLE001 - bad, or a MemoryError: trading goes on
+            self.log("offer refused:", exc)
+            return
+        st = self.app
+        tries = st.get("tries") or ("", 0)
+        if v == (st.get("version") or fwinfo.VERSION) or v == st.get("rejected") or \
+                (v == tries[0] and tries[1] >= 3):
+            return
+        import store
+
+        store.write_atomic("update.offer", data)  # update.OFFER
+        self.log("update %s offered: restarting to fetch it" % v)
+        ota[2] = True
+
+    async def _status(self):
+        """The signed status: the app's version and the latest update's outcome."""
+        import fwinfo
+
+        gc.collect()
+        try:
+            msg = wire.status(self.key, self.market, self.party, self.board.name,
+                              self.app.get("version") or fwinfo.VERSION, self.app.get("last"))
+            await self.link.publish(wire.topic(self.market, "status", self.party), msg, qos=1)
+            self.ota[1] = False
+        except OSError:
+            pass  # the link dropped: again at the next pass
+        except MemoryError:  # never at the cost of trading: again at the next connection
+            self.ota[1] = False
 
     def _waiting(self, h):
         """The entry of ``sent`` whose delivery has hash ``h``, taken off the list; or None."""
@@ -353,6 +407,8 @@ class Agent:
         for kind in ("context", "award", "receipt", "error"):
             await self.link.subscribe(wire.topic(self.market, kind, None if kind == "context"
                                                  else self.party))
+        if self.release_key is not None:
+            await self.link.subscribe(wire.topic(self.market, "offer", self.board.name))
         if hasattr(self.link, "on_message"):
             self.link.on_message = self._handle  # handled in the link's reader: no queue
             rx = None
@@ -371,6 +427,8 @@ class Agent:
             while intervals is None or done < intervals:
                 end = s + self.length
                 while True:
+                    if self.ota[2]:
+                        return  # mmboot resets the board, which fetches the offered update
                     used = gc.mem_alloc()
                     if used > self.heap_peak:
                         self.heap_peak = used
@@ -390,10 +448,15 @@ class Agent:
                             if self.link.connects != self._connects:
                                 self._connects = self.link.connects
                                 self.sent = []  # receipts may have been lost: resend
+                                self.ota[1] = hasattr(self.link, "unsubscribe")  # status due
                                 await self._flush()
                             elif len(self.sent) < _WINDOW and self._unsent():
                                 await self._flush()  # receipts made room
                             await self._tender(now)
+                            if self.ota[1]:
+                                await self._status()
+                            if self.ota[0] is not None and not self.app.get("pending"):
+                                self._take_offer()
                         except MemoryError:  # no block for a message now: the next pass
                             self.log("low memory")  # tries again (it stays in the store)
                             gc.collect()

@@ -77,10 +77,12 @@ def build(cfg, log=print):
     return agent.Agent(board, make_link(cfg, party), store.Store(), key, party, cfg, log=log)
 
 
-async def run(intervals=None, on_interval=None, log=print):
+async def run(intervals=None, on_interval=None, log=print, app=None):
+    """``app``: the installed app's state (update.STATE, read by mmboot), for the agent's status."""
     cfg = load_config()
     if cfg is None:
         raise OSError("not configured: provision the device first")
+    cfg["app"] = app or {}
     a = build(cfg, log)
     del cfg
     log("agent %s: %s in market %s" % (a.party, a.kind, a.market))

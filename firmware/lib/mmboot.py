@@ -18,18 +18,42 @@ print("micromarket %s on %s (%s), free heap %d" % (
 
 
 def _app_state():
-    """(pending, version) of the installed app, from app.json (update.STATE) read directly;
-    pending also while a swap or rollback that a power cut interrupted is to be finished."""
+    """app.json (update.STATE) read directly, and "due" set when update.boot() has work: a swap
+    or rollback a power cut interrupted, a bundle offered or fetched over the air, a pending app
+    that had its 3 boots (update.MAX_BOOTS)."""
     try:
         with open("app.json") as f:
             st = json.load(f)
     except (OSError, ValueError):
-        return False, None
-    return bool(st.get("pending") or st.get("swap") or st.get("back")), st.get("version")
+        st = {}
+    st["due"] = bool(st.get("swap") or st.get("back") or
+                     st.get("pending") and st.get("boots", 0) >= 3)
+    for name in ("update.offer", "update.mmb"):  # update.OFFER, FETCHED
+        try:
+            os.stat(name)
+            st["due"] = True
+        except OSError:
+            pass
+    return st
+
+
+def _reset():
+    import machine
+
+    getattr(machine, "reset", machine.soft_reset)()
 
 
 def _run_agent():
-    # The crypto core first, while the heap is whole: its 6 KB base-point table and buffers need
+    # An update's work first, then a reset: update.py is never loaded in the same boot as the
+    # agent (its names would stay on the heap the agent needs).
+    st = _app_state()
+    if st["due"]:
+        import update
+
+        update.boot(True)
+        _reset()
+    del st["due"]
+    # The crypto core next, while the heap is whole: its 6 KB base-point table and buffers need
     # blocks in one piece, which a heap fragmented by the other imports may no longer have; app
     # next, which makes the link's receive buffer for the same reason.
     import ed25519
@@ -51,35 +75,39 @@ def _run_agent():
         return  # not provisioned or no link configured: stay at the REPL
     import asyncio
 
-    pending, version = _app_state()
-    if pending:  # update (its verifier, hashing and file code) is loaded only for a new app
-        import update
-
-        version = update.boot()
-        sys.modules.pop("update", None)
     try:
         os.stat("app/lib")
         sys.path.insert(0, "app/lib")  # an installed app goes in front of the firmware's lib
     except OSError:
         pass
-    confirmed = [not pending]
+    version = st.get("version")
+    if st.get("pending"):  # one more boot of the app that waits for its confirmation (store:
+        import store  # imported after the crypto core and app's buffer, as the agent does)
+
+        st["boots"] = st.get("boots", 0) + 1
+        store.write_atomic("app.json", json.dumps(st).encode())
 
     def on_interval(agent, s):
-        if not confirmed[0]:
-            import update
+        st = agent.app
+        if st.get("pending"):  # the app traded an interval: keep it (update.confirm(), inline:
+            import store  # the heap while trading has no room for update's code)
 
-            update.confirm()  # the app traded an interval: keep it
-            sys.modules.pop("update", None)
-            confirmed[0] = True
+            st["pending"] = False
+            st["last"] = [version, "installed", ""]
+            store.write_atomic("app.json", json.dumps(st).encode())
+            agent.ota[1] = hasattr(agent.link, "unsubscribe")  # a status is due
 
     print("agent starting (app %s); Ctrl-C for the REPL" % (version or "built-in"))
     try:
-        asyncio.run(app.run(on_interval=on_interval))
+        asyncio.run(app.run(on_interval=on_interval, app=st))
+        # the agent stops by itself only for an update offered: boot to fetch and install it
+        print("restarting for the update")
+        _reset()
     except KeyboardInterrupt:
         print("agent stopped")
     except Exception as exc:  # noqa: BLE001 - report, undo a bad update, keep the REPL
         sys.print_exception(exc)
-        if _app_state()[0]:
+        if _app_state().get("pending"):
             import update
 
             print("update rolled back to", update.rollback("failed to start: %r" % (exc,)))

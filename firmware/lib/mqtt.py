@@ -10,7 +10,8 @@
 #   broker acknowledged. Raises LinkDown when the link is down or drops before the
 #   acknowledgement, so the caller keeps the message to send again.
 # - await link.subscribe(topic_filter): remembered and renewed after every reconnect; may be
-#   called before the first connection.
+#   called before the first connection. await link.unsubscribe(topic_filter): forgotten, and
+#   the broker told so when connected (an update's chunks are fetched one subscription at a time).
 # - await link.recv() -> (topic str, payload bytes): the next received message; waits.
 #   A caller that sets link.on_message(topic, payload) instead gets every message at once, its payload a memoryview into the link's
 #   receive buffer, valid only during the call: nothing is copied or queued.
@@ -55,6 +56,8 @@ _PUBLISH = const(0x30)
 _PUBACK = const(0x40)
 _SUBSCRIBE = const(0x82)
 _SUBACK = const(0x90)
+_UNSUBSCRIBE = const(0xA2)
+_UNSUBACK = const(0xB0)
 _POLL_MS = const(20)  # how often waiting coroutines look again (messages, acknowledgements)
 
 
@@ -162,6 +165,13 @@ class MQTTLink:
             self._subs.append(topic_filter)
         if self.connected:
             await self._subscribe(topic_filter)
+
+    async def unsubscribe(self, topic_filter):
+        if topic_filter in self._subs:
+            self._subs.remove(topic_filter)
+        if self.connected:
+            pid = self._next_pid()
+            await self._send(_packet(_UNSUBSCRIBE, pid.to_bytes(2, "big"), topic_filter), pid)
 
     async def recv(self):
         while not self._queue:
@@ -350,7 +360,7 @@ class MQTTLink:
                         raise MQTTError("bad remaining length")
                 self._heard = ticks_ms()
                 head = kind & 0xF0
-                if (head == _PUBLISH and n <= size) or head in (0x20, _PUBACK, _SUBACK):
+                if (head == _PUBLISH and n <= size) or head in (0x20, _PUBACK, _SUBACK, _UNSUBACK):
                     if n > size:
                         raise MQTTError("oversized acknowledgement")
                     await self._fill(s, mv[:n])

@@ -1,41 +1,39 @@
-# Signed app updates: the checks, a journaled install, rollback.
+# Signed app updates on the device: the journal of the installed app, the swap and rollback,
+# the boot. (install.py checks and installs bundles, and fetches them over the air; the agent
+# keeps an offer it takes while trading. This module is what a boot with an update due loads.)
 #
-# A bundle (host/micromarket/fleet/release.py, `micromarket release sign`) is
-#     b"MMB1" | u32 big-endian N | N-byte manifest | the files, in manifest order
-# where the manifest is a COSE_Sign1 "bundle" message (kid "release"): market, board, version,
-# downgrade flag and [path, size, sha256] of every file. install() streams it through a small
-# heap: it verifies the manifest with the release key pinned at provisioning, refuses a bundle
-# for another market or board, or one not newer than the running app unless it is signed as a
-# downgrade, writes each file under app.new/ while hashing it, and swaps only when every size
-# and hash matches. Nothing is changed by a bundle that fails any check.
-#
-# The swap is journaled in app.json (replaced atomically): "swap" is written before the first
-# rename, and every step after it can be done again, so a power cut anywhere is finished at the
-# next boot (recover()):
-#     app.prev removed;  app -> app.prev;  app.new -> app;  journal cleared
-# The new app is then "pending": main.py's boot (mmboot) calls boot() before importing it; it
-# gets MAX_BOOTS tries, and one that never calls confirm() (it crashed on import, or hung and
-# was reset) is put back by rollback(), journaled the same way ("back"):
-#     app removed;  app.prev -> app;  journal cleared
-# The app's version is app.json's, or the firmware's own (fwinfo.VERSION) when none is installed.
-import hashlib
+# The installed app lives in app/ (its lib/ goes first on sys.path), the one before it in
+# app.prev/, a new one is staged in app.new/. app.json (replaced atomically) holds the app's
+# version, whether it waits for its confirmation ("pending", "boots"), the previous version,
+# the latest update's outcome ("last": [version, outcome, reason]), a version that never
+# installs here ("rejected"), failed fetches of an offer ("tries": [bundle id, count]), and the
+# journal of a swap or rollback under way. "swap" is written before the first rename and every
+# step after it can be done again, so a power cut anywhere is finished at the next boot
+# (recover()):
+#     (the fetched bundle removed;)  app.prev removed;  app -> app.prev;  app.new -> app
+# The new app is then "pending": main.py's boot (mmboot) counts its boots; it gets MAX_BOOTS,
+# and one that never confirms (it crashed on import, or hung and was reset) is put back by
+# rollback() (in boot()), journaled the same way ("back"):
+#     app removed;  app.prev -> app
+# boot() also fetches a bundle whose offer the agent kept in update.offer and installs a fetched
+# one (update.mmb); mmboot then resets the board. (Loading a module leaves its names on the heap
+# for good: the agent of a 110 KB board has no room for this one's, so it is never loaded in
+# the same boot as the agent.)
 import json
 import os
-import struct
 
 from micropython import const
 
-import cbor
-import cose
 from store import exists
 
 APP = "app"
 NEW = "app.new"
 PREV = "app.prev"
 STATE = "app.json"
+OFFER = "update.offer"  # an offer the agent took: its bundle is fetched at boot
+FETCHED = "update.mmb"  # the bundle fetched over the air: installed at boot
+VERSION_FILE = "update.ver"  # its version (from the offer), for the outcome
 MAX_BOOTS = const(3)
-_MAX_MANIFEST = const(4096)
-_CHUNK = const(512)
 HOOK = None  # tests: called with the name of every step of install, swap and rollback
 
 
@@ -60,20 +58,6 @@ def _rmtree(p):
     _step("remove " + p)
 
 
-def _makedirs(path):
-    at = ""
-    for part in path.split("/")[:-1]:
-        at = at + "/" + part if at else part
-        if not exists(at):
-            os.mkdir(at)
-
-
-def _check_path(p):
-    if (not isinstance(p, str) or not p or len(p) > 64 or p[0] == "/" or "\\" in p
-            or ".." in p.split("/") or "" in p.split("/")):
-        raise UpdateError("bad path in bundle: %r" % (p,))
-
-
 def state():
     try:
         with open(STATE) as f:
@@ -88,116 +72,12 @@ def _save(st):
     store.write_atomic(STATE, json.dumps(st).encode())
 
 
-def version():
-    """The version of the app that runs: the installed bundle's, else the firmware's."""
-    v = state().get("version")
-    if v is None:
-        import fwinfo
-
-        v = fwinfo.VERSION
-    return v
-
-
-def _vkey(v):
-    try:
-        return [int(p) for p in v.split(".")]
-    except (AttributeError, ValueError):
-        raise UpdateError("bad version %r" % (v,))
-
-
-def check_target(m, market, board):
-    """Refuse an offer or manifest ``m`` (a payload dict) that is not for this device, or that
-    would not move its app forward; returns the running version."""
-    if market is not None and m.get("market") not in ("*", market):
-        raise UpdateError("bundle is for market %r" % m.get("market"))
-    if board is None:
-        import fwinfo
-
-        board = fwinfo.board_name()
-    if m.get("board") not in ("*", board):
-        raise UpdateError("bundle is for board %r, this is %r" % (m.get("board"), board))
-    st = state()
-    if st.get("pending"):
-        raise UpdateError("version %s is not confirmed yet" % st.get("version"))
-    have, new = version(), m.get("version")
-    if new == st.get("rejected"):
-        raise UpdateError("version %s was rolled back here" % new)
-    if _vkey(new) == _vkey(have):
-        raise UpdateError("version %s is installed already" % new)
-    if _vkey(new) < _vkey(have) and m.get("downgrade") is not True:
-        raise UpdateError("version %s is older than %s (not signed as a downgrade)" % (new, have))
-    return have
-
-
-def read_manifest(f, release_key, market=None, board=None):
-    """Read and verify the bundle's header and manifest from stream ``f``; the payload dict."""
-    head = f.read(8)
-    if len(head) != 8 or head[:4] != b"MMB1":
-        raise UpdateError("not a micromarket bundle")
-    n = struct.unpack(">I", head[4:])[0]
-    if n > _MAX_MANIFEST:
-        raise UpdateError("manifest too large")
-    data = f.read(n)
-    if len(data) != n:
-        raise UpdateError("bundle truncated in its manifest")
-    try:
-        if cose.kid(data) != "release":
-            raise UpdateError("manifest not signed by the release key")
-        m = cbor.loads(cose.verify1(release_key, data))
-    except UpdateError:
-        raise
-    except ValueError as exc:
-        raise UpdateError("manifest refused: %s" % exc)
-    if not isinstance(m, dict) or m.get("type") != "bundle" or m.get("v") != 1:
-        raise UpdateError("not a bundle manifest")
-    check_target(m, market, board)
-    files = m.get("files")
-    if not isinstance(files, list) or not files:
-        raise UpdateError("bundle lists no files")
-    for entry in files:
-        _check_path(entry[0])
-    return m
-
-
-def install(path, release_key, market=None, board=None):
-    """Install the bundle file at ``path``; returns its version. Raises UpdateError and leaves
-    the installed app untouched on any fault."""
-    recover()
-    _rmtree(NEW)
-    try:
-        with open(path, "rb") as f:
-            m = read_manifest(f, release_key, market, board)
-            buf = bytearray(_CHUNK)
-            for p, size, digest in m["files"]:
-                target = NEW + "/" + p
-                _makedirs(target)
-                h = hashlib.sha256()
-                left = size
-                with open(target, "wb") as out:
-                    while left:
-                        k = f.readinto(memoryview(buf)[:left if left < _CHUNK else _CHUNK])
-                        if not k:
-                            raise UpdateError("%s: truncated" % p)
-                        h.update(memoryview(buf)[:k])
-                        out.write(memoryview(buf)[:k])
-                        left -= k
-                _step("write " + p)
-                if h.digest() != digest:
-                    raise UpdateError("%s: SHA-256 does not match the signed manifest" % p)
-            if f.read(1):
-                raise UpdateError("unexpected bytes after the last file")
-    except BaseException:
-        _rmtree(NEW)
-        raise
-    _save({"version": m["version"], "pending": True, "boots": 0,
-           "previous": state().get("version"), "swap": 1})
-    _swap()
-    return m["version"]
-
-
 def _swap():
     """The journaled swap (app.json says "swap"): every step may run again after a cut."""
     _step("journal swap")
+    st = state()
+    if st["swap"] != 1:
+        _rmtree(st["swap"])
     if exists(NEW):
         if exists(APP):
             _rmtree(PREV)
@@ -205,7 +85,6 @@ def _swap():
             _step("rename app")
         os.rename(NEW, APP)
         _step("rename new")
-    st = state()
     st.pop("swap", None)
     _save(st)
 
@@ -240,18 +119,24 @@ def recover():
         rollback()
 
 
-def boot():
-    """Call before importing the app: finishes an interrupted swap or rollback, counts the boots
-    of a pending app and rolls it back after MAX_BOOTS without a confirm(). Returns the
-    version that will run."""
+def boot(fetch=False):
+    """The work at boot (mmboot calls it when app.json or the files say there is some, then
+    resets the board: the agent starts on a heap this module never touched): finish an
+    interrupted swap or rollback, fetch an offered bundle (``fetch``: the device is configured
+    for its broker), install a fetched one, roll back a pending app that had its MAX_BOOTS
+    boots (mmboot counts them) without a confirm()."""
     recover()
+    if fetch and exists(OFFER):
+        import install
+
+        install.fetch_offered()
+    if exists(FETCHED):
+        import install
+
+        install.install_fetched()
     st = state()
-    if st.get("pending"):
-        if st.get("boots", 0) >= MAX_BOOTS:
-            return rollback("not confirmed after %d boots" % MAX_BOOTS)
-        st["boots"] = st.get("boots", 0) + 1
-        _save(st)
-    return st.get("version")
+    if st.get("pending") and st.get("boots", 0) >= MAX_BOOTS:
+        rollback("not confirmed after %d boots" % MAX_BOOTS)
 
 
 def confirm():

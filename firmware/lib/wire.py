@@ -415,3 +415,9 @@ def delivery(key, market, party, seq, interval, side, wh, counter, award_hash, h
                        "interval": interval, "side": side, "wh": wh,
                        "counter": counter & 0xFFFFFFFF, "award": award_hash, "head": head},
                  party)
+
+
+def status(key, market, party, board, version, update):
+    """Signed status bytes: the app's ``version``, ``update`` [version, outcome, reason] or None."""
+    return sign1(key, {"type": "status", "v": _V, "market": market, "party": party,
+                       "board": board, "version": version, "update": update}, party)

@@ -186,9 +186,9 @@ def test_unsigned_and_tampered_updates_are_refused(fleet):
                              ("unsigned", unsigned)):
             board.write_file(f"{name}.mmb", bundle)
             with pytest.raises(DeviceExecError, match="UpdateError"):
-                board.exec("import json, update\n"
+                board.exec("import json, install\n"
                            "k = bytes.fromhex(json.load(open('config/device.json'))['release_key'])\n"
-                           f"update.install({name + '.mmb'!r}, k, {fleet.market_id!r})")
+                           f"install.install({name + '.mmb'!r}, k, {fleet.market_id!r})")
         assert board.eval("__import__('update').state()").get("version") is None
         assert board.eval("__import__('os').listdir()").count("app") == 0
         board.soft_reset()                                 # back to trading

@@ -23,7 +23,8 @@ def test_agent_boot_loads_only_what_it_trades_with():
                        "asyncio.funcs"}
     assert dict(report["rows"])["pers_battery"] > 0  # measured in the stack, not pre-imported
     # room to trade: the day test (test_agent_day.py) runs at this heap with about 20 KB free
-    assert booted["free"] >= 24 * 1024
+    # (taking an update's offer and the signed status cost the agent 1.8 KB of the 64-bit heap)
+    assert booted["free"] >= 22 * 1024
 
 
 def test_both_word_sizes_side_by_side(micropython_i386):
@@ -35,6 +36,6 @@ def test_both_word_sizes_side_by_side(micropython_i386):
     assert [m for m, _ in small["rows"]] == [m for m, _ in report["rows"]]
     assert 0 < small["total"] < report["total"]
     assert small["boot"]["modules"] == report["boot"]["modules"]
-    assert small["boot"]["free"] > report["boot"]["free"] >= 24 * 1024
+    assert small["boot"]["free"] > report["boot"]["free"] >= 22 * 1024
     head = heap_report.table(report).splitlines()[0].split()
     assert head == ["module", "64-bit", "32-bit"]

@@ -25,14 +25,14 @@ V1 = {"lib/hello.py": b"VERSION = 'one'\n", "lib/data.bin": bytes(range(256)) * 
 V2 = {"lib/hello.py": b"VERSION = 'two'\n", "lib/data.bin": b"\x00" * 3000}
 V0 = {"lib/hello.py": b"VERSION = 'zero'\n", "lib/zero.bin": b"\x01" * 700}
 BOARD = "virtual-plug"
-INSTALL = ("try:\n    print(json.dumps(update.install('bundle.mmb', KEY, 'm1', %r)))\n"
+INSTALL = ("try:\n    print(json.dumps(install.install('bundle.mmb', KEY, 'm1', %r)))\n"
            "except update.UpdateError as e:\n"
            "    print(json.dumps('refused: ' + str(e)))\n" % BOARD)
 
 
 def device(mp, cwd, code):
     """Run ``code`` on the unix port in the device directory ``cwd``; its last line as JSON."""
-    prog = ("import json, update\nKEY = bytes.fromhex(%r)\n" % RELEASE_PUB.hex()) + code
+    prog = ("import json, update, install\nKEY = bytes.fromhex(%r)\n" % RELEASE_PUB.hex()) + code
     # sources compile on the device here, so more heap than a board with .mpy files needs
     out = mp(prog, cwd=str(cwd), heap="512K").strip().splitlines()
     return json.loads(out[-1]) if out else None
@@ -132,19 +132,26 @@ def test_refuses_paths_that_escape_the_app(dev, mp):
     assert not (dev.parent / "main.py").exists() and app_files(dev) == V1
 
 
+# what mmboot does at each boot of a pending app (main.py itself: test_agent_boot, test_ota)
+COUNT_BOOT = ("st = update.state()\nif st.get('pending'):\n    st['boots'] = st.get('boots', 0) + 1\n"
+              "    update._save(st)\n")
+BOOT = "update.boot()\n" + COUNT_BOOT + "print(json.dumps(update.state().get('version')))"
+
+
 def test_unconfirmed_app_is_rolled_back_after_max_boots(dev, mp):
     assert install(mp, dev, make_bundle(V2, "2.0.0", RELEASE)) == "2.0.0"
-    versions = [device(mp, dev, "print(json.dumps(update.boot()))") for _ in range(4)]
+    versions = [device(mp, dev, BOOT) for _ in range(4)]
     assert versions == ["2.0.0", "2.0.0", "2.0.0", "1.0.0"]
     assert app_files(dev) == V1
     st = json.loads((dev / "app.json").read_text())
     assert st["version"] == "1.0.0" and st["rejected"] == "2.0.0" and not st["pending"]
+    assert st["last"] == ["2.0.0", "rolled-back", "not confirmed after 3 boots"]
 
 
 def test_confirmed_app_stays(dev, mp):
     assert install(mp, dev, make_bundle(V2, "2.0.0", RELEASE)) == "2.0.0"
-    device(mp, dev, "update.boot()\nupdate.confirm()\nprint(1)")
-    versions = [device(mp, dev, "print(json.dumps(update.boot()))") for _ in range(4)]
+    device(mp, dev, BOOT + "\nupdate.confirm()")
+    versions = [device(mp, dev, BOOT) for _ in range(4)]
     assert versions == ["2.0.0"] * 4 and app_files(dev) == V2
 
 
@@ -183,7 +190,7 @@ update.HOOK = _hook
 def run_until_cut(cwd, code, cut_at):
     """Run ``code`` with update's step hook; SIGKILL the interpreter at step ``cut_at`` (none if
     -1). Returns the steps it announced."""
-    prog = ("import json, update\nKEY = bytes.fromhex(%r)\nCUT_AT = %d\n" % (RELEASE_PUB.hex(), cut_at)
+    prog = ("import json, update, install\nKEY = bytes.fromhex(%r)\nCUT_AT = %d\n" % (RELEASE_PUB.hex(), cut_at)
             + CUT + code)
     proc = subprocess.Popen([tool("micropython"), "-X", "heapsize=512K", "-c", prog], cwd=str(cwd),
                             env=micropython_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -209,7 +216,7 @@ def verified(cwd, files_by_version):
     """Boot (update.boot, as mmboot does) and check that the app it will run is whole: every file
     of the version app.json names, with its SHA-256, and nothing else. Returns the version."""
     out = subprocess.run([tool("micropython"), "-X", "heapsize=512K", "-c",
-                          "import json, update\nprint(json.dumps(update.boot()))"],
+                          "import json, update\n" + BOOT],
                          cwd=str(cwd), env=micropython_env(), capture_output=True, check=True)
     version = json.loads(out.stdout.decode().strip().splitlines()[-1])
     expected = files_by_version[version]
@@ -236,9 +243,9 @@ def two_installed(tmp_path_factory):
     return d
 
 
-INSTALL_V2 = "print(json.dumps(update.install('bundle.mmb', KEY, 'm1', %r)))\n" % BOARD
+INSTALL_V2 = "print(json.dumps(install.install('bundle.mmb', KEY, 'm1', %r)))\n" % BOARD
 # pending 2.0.0 never confirmed: the next boot() rolls it back
-ROLLBACK = "for _ in range(%d):\n    update.boot()\nprint(json.dumps(update.boot()))\n"
+ROLLBACK = "for _ in range(%d):\n    " + BOOT.replace("\n", "\n    ") + "\n"
 
 
 def test_a_cut_at_every_step_of_install_and_swap_boots_a_verified_app(two_installed, tmp_path):
@@ -258,7 +265,7 @@ def test_a_cut_at_every_step_of_install_and_swap_boots_a_verified_app(two_instal
 def test_a_cut_at_every_step_of_a_rollback_boots_a_verified_app(two_installed, tmp_path, mp):
     base = _copy(two_installed, tmp_path / "base")
     assert device(mp, base, INSTALL_V2) == "2.0.0"
-    code = ROLLBACK % 3
+    code = ROLLBACK % 4
     steps = run_until_cut(_copy(base, tmp_path / "probe"), code, -1)
     assert steps[0] == "journal back"
     assert sorted(steps[1:3]) == ["remove app/lib/data.bin", "remove app/lib/hello.py"]

@@ -168,7 +168,7 @@ def _summary(outcomes) -> None:
 
 @click.group("release")
 def release_cmd():
-    """Sign app bundles with the release key, and verify them."""
+    """Sign app bundles with the release key, verify them, and install them (USB or MQTT)."""
 
 
 _keys_opt = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -231,11 +231,7 @@ def verify_cmd(bundle, keys_dir, public_key, as_json):
         pub_bytes = bytes.fromhex(pub)
     except ValueError:
         raise UsageError("--public-key is not hex", "give the 64 hex digits of `micromarket keys show`") from None
-    try:
-        data = bundle.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {bundle}: {exc.strerror}", "give the path of a bundle file") from exc
-    manifest, files = verify_bundle(data, pub_bytes)
+    manifest, files = verify_bundle(_read_bundle(bundle), pub_bytes)
     if as_json:
         click.echo(json.dumps({"ok": True, "version": manifest.version, "market": manifest.market,
                                "board": manifest.board, "downgrade": manifest.downgrade,
@@ -243,6 +239,89 @@ def verify_cmd(bundle, keys_dir, public_key, as_json):
     else:
         click.echo(f"{bundle}: signature good, version {manifest.version} for board {manifest.board}"
                    f"{' (a downgrade)' if manifest.downgrade else ''}, {len(files)} files verified")
+
+
+def _read_bundle(bundle: Path) -> bytes:
+    try:
+        return bundle.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {bundle}: {exc.strerror}", "give the path of a bundle file") from exc
+
+
+@release_cmd.command("publish")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--broker", required=True, help="MQTT broker of the market, mqtt://HOST:PORT or mqtts://HOST:PORT")
+@click.option("--market", default=None, help="market whose devices get it (default: the bundle's)")
+@click.option("--board", "board_name", default=None, help="board of the devices (default: the bundle's)")
+@click.option("--chunk", type=click.IntRange(256, 2048), default=1024, show_default=True, help="bytes per chunk")
+@click.option("--ca-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="CA certificate of an mqtts:// broker")
+@click.option("--username", default=None, help="broker username (default with --password-file: mm-market-MARKET)")
+@click.option("--password-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="file holding the broker password")
+@_keys_opt
+@click.option("--passphrase-file", default=None, help="passphrase of the release key")
+@click.option("--json", "as_json", is_flag=True)
+def publish_cmd(bundle, broker, market, board_name, chunk, ca_file, username, password_file, keys_dir,
+                passphrase_file, as_json):
+    """Offer a signed bundle to the devices of a market over MQTT.
+
+    The bundle goes to the broker in retained chunks, then a release-signed offer for its board
+    and version; each device fetches it when it sees the offer, checks it and installs it.
+    Example: micromarket release publish app.mmb --broker mqtt://127.0.0.1:1883 --market street
+    """
+    from ..protocol.broker import parse as parse_broker
+    from .release import broker_messages, make_offer, publish
+
+    data = _read_bundle(bundle)
+    key = hostkeys.load_private(keys_dir or hostkeys.default_dir(), "release",
+                                hostkeys.read_passphrase(passphrase_file))
+    if market is None:
+        manifest, _ = verify_bundle(data, hostkeys.raw_public(key))
+        if manifest.market == "*":
+            raise UsageError("the bundle is for any market", "name the market with --market")
+        market = manifest.market
+    offer, manifest = make_offer(data, key, market, board_name, chunk)
+    if password_file and not username:
+        username = f"mm-market-{market}"
+    messages = broker_messages(data, offer, market)
+    publish(parse_broker(broker, ca_file, username, password_file), messages)
+    board = messages[-1][0].rsplit("/", 1)[1]
+    if as_json:
+        click.echo(json.dumps({"market": market, "board": board, "version": manifest.version,
+                               "size": len(data), "chunks": len(messages) - 1, "topic": messages[-1][0]}))
+    else:
+        click.echo(f"offered {bundle.name} (version {manifest.version}) to the {board} devices of {market}: "
+                   f"{len(data)} bytes in {len(messages) - 1} chunks")
+
+
+@release_cmd.command("install")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--port", required=True, help="serial port of the board (or a virtual board's name)")
+@_keys_opt
+@click.option("--public-key", default=None, help="release public key in hex (default: from --keys)")
+@click.option("--json", "as_json", is_flag=True)
+def install_cmd(bundle, port, keys_dir, public_key, as_json):
+    """Install a signed bundle on a board over USB; the board checks it as it would an offer.
+
+    Example: micromarket release install app.mmb --port /dev/ttyUSB0
+    """
+    from ..device.target import connect
+    from .release import install_over_usb
+
+    pub = public_key or hostkeys.public_hex(keys_dir or hostkeys.default_dir(), "release")
+    try:
+        pub_bytes = bytes.fromhex(pub)
+    except ValueError:
+        raise UsageError("--public-key is not hex", "give the 64 hex digits of `micromarket keys show`") from None
+    data = _read_bundle(bundle)
+    with connect(port) as target:
+        version = install_over_usb(target, data, pub_bytes)
+        target.soft_reset()  # boots the new app, which confirms itself once it has traded
+    if as_json:
+        click.echo(json.dumps({"port": port, "version": version, "installed": True}))
+    else:
+        click.echo(f"installed version {version} on {port}; the board restarts into it")
 
 
 @click.group("keys")

@@ -18,7 +18,7 @@ import struct
 from pathlib import Path, PurePosixPath
 
 from ..errors import MicromarketError, UsageError
-from ..protocol import Bundle, ProtocolError, read, sign
+from ..protocol import Bundle, Offer, ProtocolError, chunk_topic, read, sign, topic
 
 MAGIC = b"MMB1"
 KID = "release"
@@ -87,3 +87,108 @@ def files_from_dir(directory: Path) -> dict[str, bytes]:
         raise UsageError(f"{directory} is not a directory", "give the directory holding the app's files")
     return {p.relative_to(directory).as_posix(): p.read_bytes()
             for p in sorted(directory.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+CHUNK = 1024  # bytes per chunk on the broker: a device's 2.3 KB receive buffer takes it whole
+
+
+def make_offer(data: bytes, private_key, market: str, board: str | None = None,
+               chunk: int = CHUNK) -> tuple[bytes, Bundle]:
+    """The release-signed offer of bundle ``data`` to the devices of ``market``; checks the
+    bundle first (with the key's own public half) so that nothing broken is offered."""
+    from ..keys import raw_public
+
+    manifest, _ = verify_bundle(data, raw_public(private_key))
+    if manifest.market not in ("*", market):
+        raise UsageError(f"the bundle is for market {manifest.market}, not {market}",
+                         "sign it again with --market " + market)
+    if board is None:
+        board = manifest.board
+    if board == "*" or manifest.board not in ("*", board):
+        raise UsageError(f"the bundle is for board {manifest.board!r}" + ("" if board == "*" else f", not {board!r}"),
+                         "name the devices' board with --board (offers are per board)")
+    try:
+        offer = Offer(market=market, board=board, version=manifest.version, downgrade=manifest.downgrade,
+                      bundle=hashlib.sha256(data).digest(), size=len(data), chunk=chunk)
+    except ProtocolError as exc:
+        raise UsageError(f"cannot make the offer: {exc.reason}", "check --market and --chunk") from exc
+    return sign(offer, private_key, KID), manifest
+
+
+def broker_messages(data: bytes, offer: bytes, market: str) -> list[tuple[str, bytes]]:
+    """(topic, payload) of every retained message that offers ``data``: its chunks, then the offer."""
+    o = read(offer).message
+    out = [(chunk_topic(market, o.bundle, n), data[i:i + o.chunk])
+           for n, i in enumerate(range(0, len(data), o.chunk))]
+    return out + [(topic(market, "offer", o.board), offer)]
+
+
+def publish(access, messages: list[tuple[str, bytes]], timeout: float = 30) -> None:
+    """Publish ``messages`` retained (QoS 1) and wait until the broker acknowledged every one."""
+    import threading
+
+    import paho.mqtt.client as mqtt
+
+    from ..protocol.broker import diagnose, refusal_hint
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"mm-release-{id(messages):x}")
+    access.apply(client)
+    answered, refused = threading.Event(), []
+
+    def on_connect(c, userdata, flags, reason, props):
+        if reason.is_failure:
+            refused.append(str(reason))
+        answered.set()
+
+    client.on_connect = on_connect
+    try:
+        client.connect(access.host, access.port, keepalive=30)
+    except OSError as exc:
+        raise ReleaseError(f"cannot connect to the broker at {access.url}: {diagnose(access)[1]}",
+                           "check --broker and that the broker runs") from exc
+    client.loop_start()
+    try:
+        if not answered.wait(timeout) or refused:
+            reason = refused[0] if refused else "no answer"
+            raise ReleaseError(f"the broker at {access.url} refused the publisher ({reason})", refusal_hint(reason))
+        infos = [client.publish(t, p, qos=1, retain=True) for t, p in messages]
+        for info in infos:
+            info.wait_for_publish(timeout)
+            if not info.is_published():
+                raise ReleaseError(f"the broker at {access.url} did not acknowledge every chunk",
+                                   "run release publish again (devices resume where they stopped)")
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def install_over_usb(target, data: bytes, release_public_key: bytes) -> str:
+    """Install bundle ``data`` on the board in the raw REPL of ``target`` (device/target.py) as
+    an offer would: the board checks everything itself. Returns its new version; ReleaseError
+    with the board's reason when it refuses."""
+    from ..device.target import DeviceExecError
+
+    manifest, _ = verify_bundle(data, release_public_key)
+    target.transport.enter_raw_repl(soft_reset=True)  # the agent stopped, a fresh heap
+    target.write_file("dl-usb.mmb", data)
+    code = ("import json, install, update\n"
+            "try:\n"
+            "    d = json.load(open('config/device.json'))\n"
+            "    if not d.get('release_key'):\n"
+            "        raise update.UpdateError('no release key pinned: provision the board again')\n"
+            "    print('installed', install.install('dl-usb.mmb', bytes.fromhex(d['release_key']), d['market']))\n"
+            "except (OSError, ValueError, KeyError) as e:\n"
+            "    print('refused', e)\n"
+            "finally:\n"
+            "    import os\n"
+            "    os.remove('dl-usb.mmb')\n")
+    try:
+        out = target.exec(code, timeout=120).strip().splitlines()
+    except DeviceExecError as exc:
+        raise ReleaseError(f"the board failed installing {manifest.version}: {exc.args[0]}",
+                           "check that the board is provisioned (config/device.json with a release key)") from exc
+    last = out[-1] if out else ""
+    if not last.startswith("installed "):
+        raise ReleaseError(f"the board refused version {manifest.version}: {last.partition(' ')[2] or last}",
+                           "nothing was changed on the board")
+    return last.split(" ", 1)[1]
