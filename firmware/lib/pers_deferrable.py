@@ -15,7 +15,7 @@ from personalities import interval_wh, clamp, offer, expected
 # params: power_w, energy_wh, deadline_s (seconds after midnight UTC), period_s (default a day)
 # state: done_wh, deadline (unix s of the current cycle's deadline; set by ``init``)
 
-_SLOTS = 192  # most intervals ahead it ranks (two days of 15 min; k fits in 8 bits)
+_SLOTS = 192  # most intervals ahead it ranks (two days of 15 min)
 
 
 def init(params, now):
@@ -52,6 +52,30 @@ def _deferrable_need(params, state, market):
     return remaining, can, must, left
 
 
+def _nth(market, start, length, slots, m):
+    """The ``m``-th lowest expected price (from 1) of the ``slots`` intervals from ``start``,
+    found by halving the price range and counting: no list of prices (a list of 192 wanted a
+    block a trading board's heap seldom has in one piece)."""
+    lo = hi = expected(market, start)
+    for k in range(1, slots):
+        p = expected(market, start + k * length)
+        if p < lo:
+            lo = p
+        elif p > hi:
+            hi = p
+    while lo < hi:
+        mid = (lo + hi) // 2
+        n = 0
+        for k in range(slots):
+            if expected(market, start + k * length) <= mid:
+                n += 1
+        if n >= m:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def tender(params, state, market, forecast):
     remaining, can, must, left = _deferrable_need(params, state, market)
     if can <= 0:
@@ -62,12 +86,17 @@ def tender(params, state, market, forecast):
     slots = left if left < _SLOTS else _SLOTS
     if need > slots:
         need = slots
-    # price * 256 + k: one small integer each sorts by price, then the earlier (no tuples)
-    ranked = sorted(expected(market, start + k * length) << 8 | k for k in range(slots))
-    if any(r & 255 == 0 for r in ranked[:need]):
-        limit = ranked[need] >> 8 if need < slots else market["cap"]
+    # ranked by price, the earlier of equal ones first: this interval is in the plan when fewer
+    # than ``need`` are cheaper than it
+    here = expected(market, start)
+    cheaper = 0
+    for k in range(1, slots):
+        if expected(market, start + k * length) < here:
+            cheaper += 1
+    if cheaper < need:
+        limit = _nth(market, start, length, slots, need + 1) if need < slots else market["cap"]
     else:
-        limit = ranked[need - 1] >> 8
+        limit = _nth(market, start, length, slots, need)
     limit = clamp(limit, market["floor"], market["cap"])
     return offer("buy", [[market["cap"], must], [limit, can - must]], market)
 

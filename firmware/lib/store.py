@@ -52,13 +52,21 @@ def _tag(data):
 
 
 def _read_valid(path):
-    """The payload of a record file, or None if it is missing or fails its tag."""
-    raw = read_file(path)
-    if raw is None:
+    """The payload of a record file (a bytearray), or None if it is missing or fails its tag.
+    Read into one buffer of the payload's size: a plain read grows its buffer from 512 bytes
+    and the payload was a copy of it, blocks a board's fragmented heap may not have."""
+    try:
+        n = os.stat(path)[6] - _TAG
+        if n < 0:
+            return None
+        body = bytearray(n)
+        with open(path, "rb") as f:
+            if f.readinto(body) != n:
+                return None
+            tag = f.read(_TAG)
+    except OSError:
         return None
-    if len(raw) < _TAG or _tag(raw[:-_TAG]) != raw[-_TAG:]:
-        return None
-    return raw[:-_TAG]
+    return body if _tag(body) == tag else None
 
 
 def write_atomic(path, data, tagged=False):

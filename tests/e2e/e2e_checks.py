@@ -91,3 +91,17 @@ def check_nothing_lost(fleet, intervals, all_awards_named=True):
     assert day.balances_add_up
     assert len(day.intervals) == intervals
     return day
+
+
+def check_every_kind_tenders(fleet):
+    """Every personality in the street tendered at least once (a kind whose plans found no
+    heap sends nothing and only delivers: the day still adds up, so this is checked apart)."""
+    conn = open_db(fleet.db, readonly=True)
+    try:
+        tendered = {r[0] for r in conn.execute("SELECT DISTINCT party FROM tenders")}
+    finally:
+        conn.close()
+    kinds = {m.personality for m in fleet.members}
+    silent = sorted(kinds - {m.personality for m in fleet.members
+                             if fleet.parties.get(m.name) in tendered})
+    assert not silent, f"no tender from a {', '.join(silent)} device"

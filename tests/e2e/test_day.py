@@ -2,7 +2,7 @@
 device delivers every interval once, every award is acted on once (its delivery names it), the
 ledger verifies and the balances add up."""
 
-from e2e_checks import check_nothing_lost, counters
+from e2e_checks import check_every_kind_tenders, check_nothing_lost, counters
 
 from micromarket import protocol as P
 
@@ -15,6 +15,7 @@ def test_whole_intervals_every_award_once_every_delivery_once(street, mosquitto)
     assert not state.get("timed_out"), state
     day = check_nothing_lost(fleet, INTERVALS)
     assert day.totals()["tenders"] > 0
+    check_every_kind_tenders(fleet)  # dishwasher, heater, battery, pv and house each tendered
     # trading happened between neighbours, and nothing the devices sent was refused
     assert sum(i.local for i in day.intervals) > 0
     c = counters(fleet.db)
