@@ -1,14 +1,12 @@
 # Thermostatic load: keeps a temperature inside a comfort band, heating (cooling) ahead into
 # the cheap intervals of the market's price forecast.
 # Loaded on demand by personalities.py (one module per kind, so a device pays heap only for
-# its own); pure integer functions, the same on the device and on CPython.
-#
-# The band is the store: a dynamic programme over its temperature (at most _LEVELS levels, from
-# the edge where it must run, lo for heating, hi for cooling) and the interval's energy in
-# _CHUNKS parts finds the cheapest way to stay inside it over the next _HORIZON intervals, with
-# what is left above the edge at the end worth the horizon's lowest price. The tender bids each
-# chunk now at what it saves the plan later; what the band needs this interval is bid at the cap.
-from personalities import PM, interval_wh, clamp, offer, expected, reach
+# its own); pure integer functions, the same on the device and on CPython. The plan and the
+# tender are in thermo_plan.py, imported for each tender and dropped after it: a board pays
+# heap for them only while it plans.
+import sys
+
+from personalities import PM, interval_wh, clamp
 
 
 # params: power_w, lo_mc, hi_mc (comfort band, milli-degC), mode "heat" or "cool",
@@ -16,9 +14,6 @@ from personalities import PM, interval_wh, clamp, offer, expected, reach
 #         gain_mc_wh (milli-degC moved per Wh of the appliance), temp_out_mc (default outdoor)
 # state: temp_mc
 
-_LEVELS = 24
-_CHUNKS = 4
-_HORIZON = 48
 
 
 def thermal_step(params, temp_mc, market, forecast, wh):
@@ -31,118 +26,39 @@ def thermal_step(params, temp_mc, market, forecast, wh):
     return temp_mc + leak + move
 
 
-def _above(params, temp):
+def above(params, temp):
     """How far ``temp`` is inside the band from the edge where it must run (mc)."""
     if params.get("mode", "heat") == "cool":
         return params["hi_mc"] - temp
     return temp - params["lo_mc"]
 
 
-def _thermo_need(params, state, market, forecast):
+def need(params, state, market, forecast):
     """(Wh this interval can take, Wh needed to stay in the band)."""
     full = interval_wh(params["power_w"], market["interval"])
-    short = -_above(params, thermal_step(params, state["temp_mc"], market, forecast, 0))
+    short = -above(params, thermal_step(params, state["temp_mc"], market, forecast, 0))
     must = -(-short // params["gain_mc_wh"]) if short > 0 else 0
     return full, clamp(must, 0, full)
 
 
-def _at(v, dq, pos):
-    """The plan's cost ``pos`` mc above the edge, between its levels (v[i] is at i * dq)."""
-    i = pos // dq
-    if i >= len(v) - 1:
-        return v[-1]
-    return v[i] + (v[i + 1] - v[i]) * (pos - i * dq) // dq
-
-
-def _after(params, t, market, forecast, j, chunk, band):
-    """How far inside the band an interval starting at ``t`` ends with ``j`` chunks run; None
-    when that is not allowed (below the edge with power to spare, past the band)."""
-    pos = _above(params, thermal_step(params, t, market, forecast, j * chunk))
-    if pos < 0:
-        return 0 if j == _CHUNKS else None
-    if pos > band:
-        return band if j == 0 else None
-    return pos
-
-
-def plan_values(params, market, forecast):
-    """The cost (ucr) of the rest of the plan from the interval after ``start``, at levels
-    ``dq`` mc apart from the edge: (costs, dq, chunk Wh)."""
-    band = params["hi_mc"] - params["lo_mc"]
-    if band < 0:
-        band = 0
-    dq = max(band // _LEVELS, 1)
-    n = band // dq
-    full = interval_wh(params["power_w"], market["interval"])
-    chunk = full // _CHUNKS
-    cool = params.get("mode", "heat") == "cool"
-    edge = params["hi_mc"] if cool else params["lo_mc"]
-    # where each level goes with j chunks: the outdoor temperature is taken as it is now
-    moves = []
-    for i in range(n + 1):
-        t = edge - i * dq if cool else edge + i * dq
-        moves.append([_after(params, t, market, forecast, j, chunk, band)
-                      for j in range(_CHUNKS + 1)])
-    # the prices are read from the forecast as they are needed (no list of them)
-    t0, step = market["start"], market["interval"]
-    h = min(reach(market), _HORIZON)
-    low = min(expected(market, t0 + k * step) for k in range(h))
-    g = params["gain_mc_wh"] or 1
-    v = [-(i * dq * low // (g * 1000)) for i in range(n + 1)]
-    w = [0] * (n + 1)  # two rows, swapped each step: a plan allocates next to nothing
-    for k in range(h - 1, 0, -1):
-        cost = chunk * expected(market, t0 + k * step) // 1000
-        for i in range(n + 1):
-            best = None
-            for j in range(_CHUNKS + 1):
-                to = moves[i][j]
-                if to is not None:
-                    x = _at(v, dq, to) + j * cost
-                    if best is None or x < best:
-                        best = x
-            w[i] = v[0] + _CHUNKS * cost if best is None else best
-        v, w = w, v
-    return v, dq, chunk
-
-
 def tender(params, state, market, forecast):
-    full, must = _thermo_need(params, state, market, forecast)
-    if full <= 0:
-        return None
-    v, dq, chunk = plan_values(params, market, forecast)
-    steps = [[market["cap"], must]]
-    if chunk > 0:
-        band = params["hi_mc"] - params["lo_mc"]
-        last = market["cap"]
-        prev = None
-        for j in range(_CHUNKS + 1):
-            pos = _above(params, thermal_step(params, state["temp_mc"], market, forecast,
-                                              j * chunk))
-            if j and pos > band:
-                break  # past the band: no more
-            here = _at(v, dq, clamp(pos, 0, band))
-            more = j * chunk - max(must, (j - 1) * chunk)
-            if j and more > 0:
-                # the j-th chunk now saves the plan this much later, per kWh
-                p = min(last, (prev - here) * 1000 // chunk)
-                if p < market["floor"]:
-                    break
-                steps.append([p, more])
-                last = p
-            prev = here
-    return offer("buy", steps, market)
+    plan = __import__("thermo_plan")
+    try:
+        return plan.tender(params, state, market, forecast)
+    finally:
+        del sys.modules["thermo_plan"]  # its code costs heap only while it plans
 
 
 def dispatch(params, state, market, forecast, award_wh, side):
-    full, must = _thermo_need(params, state, market, forecast)
+    full, must = need(params, state, market, forecast)
     return clamp(award_wh, must, full) if side == "buy" else must
 
 
 def island(params, state, market, forecast):
     """Offline: bang-bang around the middle of the band."""
-    full, must = _thermo_need(params, state, market, forecast)
+    full, must = need(params, state, market, forecast)
     middle = (params["hi_mc"] - params["lo_mc"]) // 2
-    return full if _above(params, state["temp_mc"]) <= middle else must
+    return full if above(params, state["temp_mc"]) <= middle else must
 
 
 def advance(params, state, market, forecast, wh):

@@ -250,7 +250,7 @@ def _figures(conn, market, agents, flows, soc, day, S, wall) -> dict:
                                       "AND interval < ?", (day, day + DAY)):
         paid[party] = paid.get(party, 0) - amount
     baseline = market_cost = 0
-    consumed = matched = produced = 0
+    consumed = matched = produced = exported = 0
     kinds = {a.party: a.kind for a in agents}
     def_paid = def_retail = 0
     heat_cheap = heat_all = 0
@@ -273,6 +273,7 @@ def _figures(conn, market, agents, flows, soc, day, S, wall) -> dict:
         consumed += imp
         produced += exp
         matched += min(imp, exp)
+        exported += max(0, exp - imp)
     market_cost = sum(paid.values())
     for party, v in paid.items():
         if kinds[party] == "deferrable":
@@ -314,6 +315,11 @@ def _figures(conn, market, agents, flows, soc, day, S, wall) -> dict:
         "local_share_physical": round(matched / consumed, 3) if consumed else None,
         "consumed_wh": consumed,
         "produced_wh": produced,
+        # the street's export to the grid: as the meters had it, and as cleared in the auction
+        "export_physical_wh": exported,
+        "export_cleared_wh": conn.execute("SELECT coalesce(sum(grid_buy), 0) FROM intervals WHERE "
+                                          "interval >= ? AND interval < ?",
+                                          (day, day + DAY)).fetchone()[0],
         "closing_error_ucr": closing,
         "kinds": per_kind,
         "wall_s": round(wall, 1),
