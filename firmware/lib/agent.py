@@ -26,7 +26,9 @@
 #     receipts at once; they are sent again after a reconnect, or when no receipt came within
 #     two intervals (the market answers a copy with the receipt it gave). A delivery the market
 #     refuses for good is set aside in the store, never sent again. Nothing is lost offline;
-#   - the personality state and the meter counters are saved once per interval.
+#   - the personality state and the meter counters are saved once per interval; the interval's
+#     length whenever a context changes it (a board reset while refused by the broker meters the
+#     market's intervals, not the config's).
 #
 # Witness: every context names the market's newest ledger tree head [size, root] (signed with
 # the context). The agent keeps the newest one, refuses one of a smaller size or another root
@@ -64,7 +66,13 @@ class Agent:
         self.params = cfg["params"]
         self.clock = clock or board.clock
         self.log = log or (lambda *a: None)
-        self.length = cfg.get("interval", 900)  # until a context says otherwise
+        # the market's interval as the latest context said, kept on flash (record "len"): a board
+        # reset while the broker refuses it gets no context, and intervals of the config's
+        # length were refused by the market (too much energy) or never delivered
+        try:
+            self.length = int(store.get("len") or cfg.get("interval", 900))
+        except (StoreError, ValueError):
+            self.length = cfg.get("interval", 900)
         self.ctx = None
         self.tenders = {}  # interval -> (tender hash, side), or None for "no tender"
         self._ask = None  # the tender not answered yet: [interval, hash, due, connects]; its
@@ -136,7 +144,9 @@ class Agent:
             if old and (not ctx["head"] or ctx["head"][0] <= old[0]):
                 ctx["head"] = old  # the ledger's head never goes back, nor changes at a size
             self.ctx = ctx
-            self.length = ctx["interval"]
+            if ctx["interval"] != self.length:
+                self.length = ctx["interval"]
+                self.store.put("len", b"%d" % self.length)
 
     def _on_award(self, data):
         award = wire.check_award(self.market_key, self.market, data, self.party)

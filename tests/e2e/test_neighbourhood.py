@@ -2,7 +2,8 @@
 that configuration, the market over TLS, virtual boards provisioned with credentials (then the
 broker reloaded), and the boards trading over TLS; then a revoked board is shut out (the broker
 restarted to cut its live connection) while the other trades on, and once let in again
-(--readmit, a reload) it sends every delivery it measured meanwhile. Only loopback
+(--readmit, a reload) it sends every delivery it measured meanwhile, a power cut while shut out
+included (it meters the market's intervals, not the config's). Only loopback
 addresses; virtual boards in place of plugs, and a sped-up clock."""
 
 import json
@@ -103,6 +104,8 @@ def test_running_a_real_neighbourhood(tmp_path, start_mosquitto, capsys):
         _cli(capsys, "broker", "config", "--keys", str(kdir), "--registry", str(db), "--market", M,
              "-o", str(bdir), *where, "--revoke", parties[0], "--reload", str(broker.proc.pid))
         broker.restart()  # everyone reconnects: the revoked board is refused from now on
+        # a power cut while shut out: it boots with no context to learn the interval from
+        vboard.power_cycle(names[0])
         time.sleep(2 * INTERVAL / SPEED)
         before = [_tenders(db, p) for p in parties]
         time.sleep(4 * INTERVAL / SPEED)
