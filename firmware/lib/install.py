@@ -17,8 +17,8 @@
 # its offset into dl<id> from inside the link's reader (none is copied on the heap). A fetch cut
 # short (a chunk missing or of the wrong length, the link or the power lost) keeps the chunks it
 # has and resumes from there when the offer comes again; the whole file must hash to the
-# offer's `bundle`. It then becomes update.mmb, which install_fetched() installs once: the
-# journal removes it when the new app is staged.
+# offer's `bundle`. It then becomes update.mmb, which install_fetched() installs at the next
+# boot (on a heap the fetch did not touch), once: the journal removes it when the app is staged.
 import hashlib
 import json
 import os
@@ -303,7 +303,11 @@ def install_fetched():
         print("update refused:", exc)
         st = state()
         st["last"] = [v, "refused", str(exc)[:120]]
-        st["rejected"] = v
+        if isinstance(exc, UpdateError):
+            st["rejected"] = v  # for good
+        else:  # a MemoryError, say: the offer may be taken again (update.OFFER's tries)
+            tries = st.get("tries") or ["", 0]
+            st["tries"] = [v, tries[1] + 1 if tries[0] == v else 1]
         _save(st)
         _rmtree(FETCHED)
     _rmtree(VERSION_FILE)

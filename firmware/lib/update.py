@@ -15,8 +15,8 @@
 # and one that never confirms (it crashed on import, or hung and was reset) is put back by
 # rollback() (in boot()), journaled the same way ("back"):
 #     app removed;  app.prev -> app
-# boot() also fetches a bundle whose offer the agent kept in update.offer and installs a fetched
-# one (update.mmb); mmboot then resets the board. (Loading a module leaves its names on the heap
+# boot() also fetches a bundle whose offer the agent kept in update.offer, or installs a fetched
+# one (update.mmb), one per boot; mmboot then resets the board. (Loading a module leaves its names on the heap
 # for good: the agent of a 110 KB board has no room for this one's, so it is never loaded in
 # the same boot as the agent.)
 import json
@@ -130,6 +130,7 @@ def boot(fetch=False):
         import install
 
         install.fetch_offered()
+        return  # mmboot resets: the next boot installs it, on a heap the fetch did not touch
     if exists(FETCHED):
         import install
 

@@ -100,8 +100,11 @@ def test_an_update_over_mqtt_resumes_installs_and_is_confirmed(tmp_path, mosquit
             # the retained offer came again with the connection: a second try
             dev.expect("update 1.1.0 offered: restarting to fetch it")
             assert dev.wait(30) == 0
-        with device() as dev:  # resumed at chunk 5, installed at boot, then a reset
+        with device() as dev:  # resumed at chunk 5, then a reset
             assert dev.expect("update: fetching") == f"update: fetching {len(bundle)} bytes, chunk 5 of {len(chunks)} on"
+            assert dev.wait(30) == 0
+        assert (tmp_path / "update.mmb").read_bytes() == bundle and not (tmp_path / "app").exists()
+        with device() as dev:  # installed at boot, on a heap the fetch did not touch; a reset
             dev.expect("update 1.1.0 installed")
             assert dev.wait(30) == 0
         assert json.loads((tmp_path / "app.json").read_text())["pending"] is True
@@ -134,6 +137,9 @@ def test_an_update_over_mqtt_resumes_installs_and_is_confirmed(tmp_path, mosquit
             for t, p in broker_messages(b, o, "m1"):
                 host.publish(t, p, retain=True)
             dev.expect("restarting for the update")
+            assert dev.wait(30) == 0
+        with device() as dev:
+            dev.expect("update: fetching")
             assert dev.wait(30) == 0
         with device() as dev:
             assert dev.expect("update refused") == \
