@@ -82,8 +82,8 @@ def _run_agent():
     import asyncio
 
     try:
-        os.stat("app/lib")
-        sys.path.insert(0, "app/lib")  # an installed app goes in front of the firmware's lib
+        os.stat("app.cur/lib")  # update.APP
+        sys.path.insert(0, "app.cur/lib")  # an installed app goes in front of the firmware's lib
     except OSError:
         pass
     version = st.get("version")

@@ -2,7 +2,7 @@
 # the boot. (install.py checks and installs bundles, and fetches them over the air; the agent
 # keeps an offer it takes while trading. This module is what a boot with an update due loads.)
 #
-# The installed app lives in app/ (its lib/ goes first on sys.path), the one before it in
+# The installed app lives in app.cur/ (its lib/ goes first on sys.path), the one before it in
 # app.prev/, a new one is staged in app.new/. app.json (replaced atomically) holds the app's
 # version, whether it waits for its confirmation ("pending", "boots"), the previous version,
 # the latest update's outcome ("last": [version, outcome, reason]), a version that never
@@ -10,11 +10,11 @@
 # journal of a swap or rollback under way. "swap" is written before the first rename and every
 # step after it can be done again, so a power cut anywhere is finished at the next boot
 # (recover()):
-#     (the fetched bundle removed;)  app.prev removed;  app -> app.prev;  app.new -> app
+#     (the fetched bundle removed;)  app.prev removed;  app.cur -> app.prev;  app.new -> app.cur
 # The new app is then "pending": main.py's boot (mmboot) counts its boots; it gets MAX_BOOTS,
 # and one that never confirms (it crashed on import, or hung and was reset) is put back by
 # rollback() (in boot()), journaled the same way ("back"):
-#     app removed;  app.prev -> app
+#     app.cur removed;  app.prev -> app.cur
 # boot() also fetches a bundle whose offer the agent kept in update.offer, or installs a fetched
 # one (update.mmb), one per boot; mmboot then resets the board. (Loading a module leaves its names on the heap
 # for good: the agent of a 110 KB board has no room for this one's, so it is never loaded in
@@ -26,7 +26,7 @@ from micropython import const
 
 from store import exists
 
-APP = "app"
+APP = "app.cur"  # not a name Python can import: a directory "app" would shadow app.py
 NEW = "app.new"
 PREV = "app.prev"
 STATE = "app.json"

@@ -190,7 +190,7 @@ def test_unsigned_and_tampered_updates_are_refused(fleet):
                            "k = bytes.fromhex(json.load(open('config/device.json'))['release_key'])\n"
                            f"install.install({name + '.mmb'!r}, k, {fleet.market_id!r})")
         assert board.eval("__import__('update').state()").get("version") is None
-        assert board.eval("__import__('os').listdir()").count("app") == 0
+        assert board.eval("__import__('os').listdir()").count("app.cur") == 0
         board.soft_reset()                                 # back to trading
     seen = len([d for d in ledger_messages(fleet.db, "delivery") if d.party == party])
     wait_for(lambda: len([d for d in ledger_messages(fleet.db, "delivery") if d.party == party]) > seen,

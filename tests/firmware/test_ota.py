@@ -96,19 +96,19 @@ def test_an_update_over_mqtt_resumes_installs_and_is_confirmed(tmp_path, mosquit
             dev.expect("agent starting (app built-in)")
             st = wait_status(host, public, dev, ["1.1.0", "refused"])
             assert st.update[2] == f"chunk 5 of {len(chunks)} has 100 bytes" and st.version == "0.1.0"
-            assert not (tmp_path / "app").exists() and not (tmp_path / "update.mmb").exists()
+            assert not (tmp_path / "app.cur").exists() and not (tmp_path / "update.mmb").exists()
             # the retained offer came again with the connection: a second try
             dev.expect("update 1.1.0 offered: restarting to fetch it")
             assert dev.wait(30) == 0
         with device() as dev:  # resumed at chunk 5, then a reset
             assert dev.expect("update: fetching") == f"update: fetching {len(bundle)} bytes, chunk 5 of {len(chunks)} on"
             assert dev.wait(30) == 0
-        assert (tmp_path / "update.mmb").read_bytes() == bundle and not (tmp_path / "app").exists()
+        assert (tmp_path / "update.mmb").read_bytes() == bundle and not (tmp_path / "app.cur").exists()
         with device() as dev:  # installed at boot, on a heap the fetch did not touch; a reset
             dev.expect("update 1.1.0 installed")
             assert dev.wait(30) == 0
         assert json.loads((tmp_path / "app.json").read_text())["pending"] is True
-        assert (tmp_path / "app" / "lib" / "hello.py").read_bytes() == NEW["lib/hello.py"]
+        assert (tmp_path / "app.cur" / "lib" / "hello.py").read_bytes() == NEW["lib/hello.py"]
         assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(("dl", "update."))]
         with device() as dev:
             dev.expect("agent starting (app 1.1.0)")
@@ -149,7 +149,7 @@ def test_an_update_over_mqtt_resumes_installs_and_is_confirmed(tmp_path, mosquit
             dev.expect("agent starting (app 1.1.0)")
             st = wait_status(host, public, dev, ["1.2.0", "refused"])
             assert st.update[2].startswith("bundle is for board 'shelly-plus-plug-s'") and st.version == "1.1.0"
-            assert (tmp_path / "app" / "lib" / "hello.py").read_bytes() == NEW["lib/hello.py"]
+            assert (tmp_path / "app.cur" / "lib" / "hello.py").read_bytes() == NEW["lib/hello.py"]
             assert json.loads((tmp_path / "app.json").read_text())["rejected"] == "1.2.0"
             # its offer, retained, came again with this connection: let be, the agent trades on
             seqs = len(market.seqs[party])

@@ -44,7 +44,7 @@ def install(mp, cwd, bundle):
 
 
 def app_files(cwd):
-    root = cwd / "app"
+    root = cwd / "app.cur"
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
@@ -268,8 +268,8 @@ def test_a_cut_at_every_step_of_a_rollback_boots_a_verified_app(two_installed, t
     code = ROLLBACK % 4
     steps = run_until_cut(_copy(base, tmp_path / "probe"), code, -1)
     assert steps[0] == "journal back"
-    assert sorted(steps[1:3]) == ["remove app/lib/data.bin", "remove app/lib/hello.py"]
-    assert steps[3:] == ["remove app/lib", "remove app", "rename prev"]
+    assert sorted(steps[1:3]) == ["remove app.cur/lib/data.bin", "remove app.cur/lib/hello.py"]
+    assert steps[3:] == ["remove app.cur/lib", "remove app.cur", "rename prev"]
     for i in range(len(steps)):
         d = _copy(base, tmp_path / ("cut%d" % i))
         run_until_cut(d, code, i)
