@@ -1,7 +1,8 @@
 # Battery: plans charge and discharge over the market's price forecast, inside its limits.
 # Loaded on demand by personalities.py (one module per kind, so a device pays heap only for
 # its own); pure integer functions, the same on the device and on CPython. The plan and the
-# tender are in battery_plan.py, imported for each tender and dropped after it: a board pays
+# tender are in battery_plan.py, imported for each tender and dropped after it (in small
+# functions: each a block the fragmented heap of a trading board still finds): a board pays
 # heap for them only while it plans.
 import sys
 

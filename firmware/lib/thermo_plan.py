@@ -45,25 +45,25 @@ def plan_values(params, market, forecast):
     chunk = full // _CHUNKS
     cool = params.get("mode", "heat") == "cool"
     edge = params["hi_mc"] if cool else params["lo_mc"]
-    # where each level goes with j chunks: the outdoor temperature is taken as it is now
-    moves = []
-    for i in range(n + 1):
-        t = edge - i * dq if cool else edge + i * dq
-        moves.append([_after(params, t, market, forecast, j, chunk, band)
-                      for j in range(_CHUNKS + 1)])
-    # the prices are read from the forecast as they are needed (no list of them)
+    # the prices are read from the forecast as they are needed (no list of them), and where a
+    # level goes with j chunks is worked out where it is needed (the outdoor temperature taken
+    # as it is now): a plan allocates its two rows and nothing else (a trading board's
+    # fragmented heap had no block for a table of the moves)
     t0, step = market["start"], market["interval"]
     h = min(reach(market), _HORIZON)
     low = min(expected(market, t0 + k * step) for k in range(h))
     g = params["gain_mc_wh"] or 1
-    v = [-(i * dq * low // (g * 1000)) for i in range(n + 1)]
-    w = [0] * (n + 1)  # two rows, swapped each step: a plan allocates next to nothing
+    v = [0] * (n + 1)  # two rows of the plan's costs, made at their size, swapped each step
+    w = [0] * (n + 1)
+    for i in range(n + 1):
+        v[i] = -(i * dq * low // (g * 1000))
     for k in range(h - 1, 0, -1):
         cost = chunk * expected(market, t0 + k * step) // 1000
         for i in range(n + 1):
+            t = edge - i * dq if cool else edge + i * dq
             best = None
             for j in range(_CHUNKS + 1):
-                to = moves[i][j]
+                to = _after(params, t, market, forecast, j, chunk, band)
                 if to is not None:
                     x = _at(v, dq, to) + j * cost
                     if best is None or x < best:
