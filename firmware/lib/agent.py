@@ -89,7 +89,6 @@ class Agent:
         self.heap_peak = 0  # the most heap in use (garbage included) seen by the loop
         saved = store.get_json("agent") or {}
         now = self.clock.unix()
-        gc.collect()  # the personality's code wants blocks in one piece: before the link's use
         self.state = saved.get("state") or P.initial_state(self.kind, self.params, now)
         self.forecast = saved.get("fc") or {}
         if "imp" in saved:
@@ -319,6 +318,8 @@ class Agent:
             except StoreError as exc:  # damaged on flash: set aside, the rest still go
                 self.log("store:", exc)
                 continue
+            except MemoryError:  # no block to read it back now: the loop's next pass
+                return False
             if data is None:  # settled while we were sending the one before
                 continue
             e = [wire.message_hash(data), qid, self._tick]
@@ -483,12 +484,8 @@ class Agent:
                 self._tick += 1
                 # no receipt within two intervals: the delivery or its receipt was lost
                 self.sent = [e for e in self.sent if e[2] > self._tick - 2]
-                gc.collect()  # the interval's garbage goes before reading deliveries back
-                try:
-                    await self._flush()
-                except MemoryError:  # as in the loop: they stay in the store, the next pass
-                    self.log("low memory")
-                    gc.collect()
+                await self._flush()
+                gc.collect()
                 if on_interval is not None:
                     on_interval(self, s)
         finally:
