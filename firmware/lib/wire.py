@@ -281,7 +281,7 @@ def sign1(signing_key, payload, kid):
     if not 1 <= len(kid) <= _MAX_KID:
         raise WireError("cose: kid must be 1..%d bytes" % _MAX_KID)
     sig = signing_key.sign(_sig_structure(_PROTECTED_EDDSA, payload))
-    return dumps(Tag(18, [_PROTECTED_EDDSA, {4: bytes(kid)}, bytes(payload), sig]))
+    return dumps(Tag(18, [_PROTECTED_EDDSA, {4: bytes(kid)}, payload, sig]))  # no copy of it
 
 
 def open1(data, items=_MAX_ITEMS, views=False):
