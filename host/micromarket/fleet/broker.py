@@ -29,12 +29,12 @@ from ..protocol.broker import hash_password
 from . import ca
 
 # Topic kinds a party publishes on and reads on, at mm/<market>/<kind>/<party>; market-wide
-# topics mm/<market>/<kind> (context, clearing, treehead, bundle, ...) are read by everyone and
-# written by the market (the release publisher: bundle and update/#). Over-the-air updates add
-# their topics here and in protocol/README.md.
+# topics mm/<market>/<kind> (context, clearing, treehead, ...) are read by everyone and written
+# by the market; the release publisher writes the updates' offers (mm/<market>/offer/<board>)
+# and chunks (mm/<market>/chunk/<id>/<n>), which every device reads (protocol/README.md).
 PARTY_WRITES = ("tender", "delivery", "status")
-PARTY_READS = ("award", "receipt", "error", "update")
-RELEASE_WRITES = ("bundle", "update/#")
+PARTY_READS = ("award", "receipt", "error")
+RELEASE_WRITES = ("offer/+", "chunk/#")
 
 
 class BrokerConfigError(MicromarketError):
@@ -59,6 +59,7 @@ def acl_lines(markets: list[str], parties: list[tuple[str, str]]) -> list[str]:
     for party, m in parties:
         out += ["", f"user {party}", f"topic read mm/{m}/+"]
         out += [f"topic read mm/{m}/{k}/{party}" for k in PARTY_READS]
+        out += [f"topic read mm/{m}/{k}" for k in RELEASE_WRITES]
         out += [f"topic write mm/{m}/{k}/{party}" for k in PARTY_WRITES]
     return out
 

@@ -256,9 +256,9 @@ def _read_bundle(bundle: Path) -> bytes:
 @click.option("--chunk", type=click.IntRange(256, 2048), default=1024, show_default=True, help="bytes per chunk")
 @click.option("--ca-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="CA certificate of an mqtts:// broker")
-@click.option("--username", default=None, help="broker username (default with --password-file: mm-market-MARKET)")
+@click.option("--username", default=None, help="broker username (default with --password-file: mm-release-MARKET)")
 @click.option("--password-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="file holding the broker password")
+              help="file holding the broker password (broker config writes credentials/mm-release-MARKET)")
 @_keys_opt
 @click.option("--passphrase-file", default=None, help="passphrase of the release key")
 @click.option("--json", "as_json", is_flag=True)
@@ -283,7 +283,7 @@ def publish_cmd(bundle, broker, market, board_name, chunk, ca_file, username, pa
         market = manifest.market
     offer, manifest = make_offer(data, key, market, board_name, chunk)
     if password_file and not username:
-        username = f"mm-market-{market}"
+        username = f"mm-release-{market}"
     messages = broker_messages(data, offer, market)
     publish(parse_broker(broker, ca_file, username, password_file), messages)
     board = messages[-1][0].rsplit("/", 1)[1]
