@@ -326,7 +326,7 @@ class Agent:
             sent.append(e)  # before sending: the receipt may come back before the PUBACK
             try:
                 await self.link.publish(topic, data, qos=1)
-            except OSError:
+            except (OSError, MemoryError):  # link down, or no block for the packet: later
                 if e in sent:
                     sent.remove(e)
                 return False
