@@ -111,7 +111,7 @@ BAD_OF = {"market serve": {"--port": [("70000", "--port"), ("0", "--port")]},
           "broker config": {"--keys": [(EMPTY, "in {tmp}/empty"), (TEXT, "--keys")]},
           "broker credential": {"--keys": [(EMPTY, "in {tmp}/empty"), (TEXT, "--keys")]},
           "release sign": {"--dir": [(TEXT, "notes.txt"), (MISSING, "nothing.here")]}}
-VALID_ARGUMENT = {"name": "harness-board", "credential": TEXT, "bundle": TEXT, "modules": "wire",
+VALID_ARGUMENT = {"name": "harness-board", "credential": TEXT, "bundle": "{tmp}/app.mmb", "modules": "wire",
                   "message_hash": "ab" * 32, "proof_file": TEXT, "username": "p0123456789abcdef"}
 NOT_A_MISTAKE = {("keys init", "--passphrase-file", WRONG)}  # keys that exist are kept as they are
 
@@ -211,6 +211,9 @@ def files(tmp_path, monkeypatch):
     (tmp_path / "app" / "main.py").write_text("import mmboot\n")
     (tmp_path / "esp32.bin").write_bytes(merged_firmware("esp32"))
     assert main(["keys", "init"]) == 0  # the default keys exist: the other mistakes show
+    # a good bundle, so that a release command's other mistakes are what it trips over
+    assert main(["release", "sign", "--version", "1.0.0", "--dir", str(tmp_path / "app"),
+                 "--market", "elm-street", "--out", str(tmp_path / "app.mmb")]) == 0
     keys.init(tmp_path / "locked", passphrase=b"right")
     (tmp_path / "wrong-passphrase").write_text("wrong\n")
     yield tmp_path

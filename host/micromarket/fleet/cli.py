@@ -8,6 +8,7 @@ import click
 from .. import keys as hostkeys
 from ..errors import UsageError
 from ..boards.board import ROLES
+from ..device.ports import baud_option, port_option
 from ..paths import default_db
 from .provision import personalities
 from .release import files_from_dir, make_bundle, verify_bundle
@@ -251,7 +252,8 @@ def _read_bundle(bundle: Path) -> bytes:
 @release_cmd.command("publish")
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--broker", required=True, help="MQTT broker of the market, mqtt://HOST:PORT or mqtts://HOST:PORT")
-@click.option("--market", default=None, help="market whose devices get it (default: the bundle's)")
+@click.option("--market", default=None, callback=_market_id,
+              help="market whose devices get it (default: the bundle's)")
 @click.option("--board", "board_name", default=None, help="board of the devices (default: the bundle's)")
 @click.option("--chunk", type=click.IntRange(256, 2048), default=1024, show_default=True, help="bytes per chunk")
 @click.option("--ca-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
@@ -273,6 +275,11 @@ def publish_cmd(bundle, broker, market, board_name, chunk, ca_file, username, pa
     from ..protocol.broker import parse as parse_broker
     from .release import broker_messages, make_offer, publish
 
+    link = parse_broker(broker, ca_file, username, password_file)  # a typo fails before any work
+    if board_name is not None:
+        from ..boards.board import get_board
+
+        get_board(board_name)  # an unknown board is named before the broker is reached
     data = _read_bundle(bundle)
     key = hostkeys.load_private(keys_dir or hostkeys.default_dir(), "release",
                                 hostkeys.read_passphrase(passphrase_file))
@@ -283,9 +290,9 @@ def publish_cmd(bundle, broker, market, board_name, chunk, ca_file, username, pa
         market = manifest.market
     offer, manifest = make_offer(data, key, market, board_name, chunk)
     if password_file and not username:
-        username = f"mm-release-{market}"
+        link = parse_broker(broker, ca_file, f"mm-release-{market}", password_file)
     messages = broker_messages(data, offer, market)
-    publish(parse_broker(broker, ca_file, username, password_file), messages)
+    publish(link, messages)
     board = messages[-1][0].rsplit("/", 1)[1]
     if as_json:
         click.echo(json.dumps({"market": market, "board": board, "version": manifest.version,
@@ -297,15 +304,17 @@ def publish_cmd(bundle, broker, market, board_name, chunk, ca_file, username, pa
 
 @release_cmd.command("install")
 @click.argument("bundle", type=click.Path(path_type=Path))
-@click.option("--port", required=True, help="serial port of the board (or a virtual board's name)")
+@port_option()
+@baud_option()
 @_keys_opt
 @click.option("--public-key", default=None, help="release public key in hex (default: from --keys)")
 @click.option("--json", "as_json", is_flag=True)
-def install_cmd(bundle, port, keys_dir, public_key, as_json):
+def install_cmd(bundle, port, baud, keys_dir, public_key, as_json):
     """Install a signed bundle on a board over USB; the board checks it as it would an offer.
 
     Example: micromarket release install app.mmb --port /dev/ttyUSB0
     """
+    from ..device.ports import resolve
     from ..device.target import connect
     from .release import install_over_usb
 
@@ -315,7 +324,9 @@ def install_cmd(bundle, port, keys_dir, public_key, as_json):
     except ValueError:
         raise UsageError("--public-key is not hex", "give the 64 hex digits of `micromarket keys show`") from None
     data = _read_bundle(bundle)
-    with connect(port) as target:
+    verify_bundle(data, pub_bytes)  # a wrong or damaged bundle is refused before the board is touched
+    port = resolve(port)
+    with connect(port, baud=baud) as target:
         version = install_over_usb(target, data, pub_bytes)
         target.soft_reset()  # boots the new app, which confirms itself once it has traded
     if as_json:
