@@ -66,13 +66,7 @@ class Agent:
         self.params = cfg["params"]
         self.clock = clock or board.clock
         self.log = log or (lambda *a: None)
-        # the market's interval as the latest context said, kept on flash (record "len"): a board
-        # reset while the broker refuses it gets no context, and intervals of the config's
-        # length were refused by the market (too much energy) or never delivered
-        try:
-            self.length = int(store.get("len") or cfg.get("interval", 900))
-        except (StoreError, ValueError):
-            self.length = cfg.get("interval", 900)
+        self.length = cfg["interval"]  # until a context says otherwise (see appcfg)
         self.ctx = None
         self.tenders = {}  # interval -> (tender hash, side), or None for "no tender"
         self._ask = None  # the tender not answered yet: [interval, hash, due, connects]; its
@@ -143,7 +137,7 @@ class Agent:
             if old and (not ctx["head"] or ctx["head"][0] <= old[0]):
                 ctx["head"] = old  # the ledger's head never goes back, nor changes at a size
             self.ctx = ctx
-            if ctx["interval"] != self.length:
+            if ctx["interval"] != self.length:  # kept for a boot with no context (appcfg)
                 self.length = ctx["interval"]
                 self.store.put("len", b"%d" % self.length)
 

@@ -65,10 +65,23 @@ def load_config():
     cfg["market_key"] = bytes.fromhex(cfg["market_key"])
     cfg["params"] = personality_params(kind, role, cfg.get("params"))
     cfg["board"] = board
+    cfg["interval"] = _interval(cfg.get("interval", 900))
     access = _json("config/broker.json")
     if access and "password" in access:
         cfg["broker_password"] = access["password"]
     return cfg
+
+
+def _interval(default):
+    """The interval's length the market's latest context said (the agent keeps it in the store,
+    record "len"): a board reset while no broker lets it in gets no context, and intervals of
+    the config's length were refused by the market (too much energy) or never delivered."""
+    import store
+
+    try:
+        return int(store.Store().get("len") or default)
+    except (store.StoreError, ValueError, OSError):  # damaged, or no flash: the config's
+        return default
 
 
 def enrolled_key(data):
