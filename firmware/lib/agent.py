@@ -79,9 +79,9 @@ class Agent:
         self.sent = []
         self._tick = 0  # interval boundaries passed
         self._top = 0  # the highest queue id sent so far: a lower one again is a resend
-        self.balance = None
         self.heap_peak = 0  # the most heap in use (garbage included) seen by the loop
         saved = store.get_json("agent") or {}
+        self.balance = saved.get("bal")  # the last receipt's, until the next one comes
         now = self.clock.unix()
         self.state = saved.get("state") or P.initial_state(self.kind, self.params, now)
         self.forecast = saved.get("fc") or {}
@@ -285,8 +285,18 @@ class Agent:
                                d_imp - d_exp)
         self.forecast["load_wh"] = d_imp
         self.forecast["pv_wh"] = d_exp
+        a = got[0] if got is not None else None
+        free = gc.mem_free()
+        # what `micromarket status` shows of the last interval: [start, side, metered Wh,
+        # awarded Wh, price] (no award: None for both), the balance of the last receipt, free heap
+        last = [s, side, wh, a["wh"] if a else None, a["price"] if a else None]
         self.store.put_json("agent", {"state": self.state, "imp": imp, "exp": exp,
-                                      "fc": self.forecast})
+                                      "fc": self.forecast, "last": last, "bal": self.balance,
+                                      "free": free})
+        # one line per interval, the one `micromarket monitor` shows and counts
+        self.log("interval %d: %s %d Wh, %s; balance %s ucr; queue %d; heap free %d" % (
+            s, side, wh, ("awarded %d Wh at %d ucr/kWh" % (a["wh"], a["price"])) if a
+            else "no award", "?" if self.balance is None else self.balance, len(self.store), free))
         for k in [k for k in self.tenders if k <= s]:
             del self.tenders[k]
         for k in [k for k in self.awards if k < s]:
@@ -431,8 +441,9 @@ class Agent:
             self._begin(s)
             done = 0
             while intervals is None or done < intervals:
-                end = s + self.length
-                while True:
+                n = self.length
+                end = s + n
+                while n == self.length:  # a first context may set another interval length
                     if self.ota[2]:
                         return  # mmboot resets the board, which fetches the offered update
                     used = gc.mem_alloc()
@@ -468,6 +479,11 @@ class Agent:
                             gc.collect()
                     nap = self.clock.ms_until(end if self._off_at is None else self._off_at)
                     await asyncio.sleep_ms(nap if nap < _SLICE_MS else _SLICE_MS)
+                if n != self.length:  # not one of the market's intervals: start again in its own
+                    now = self.clock.unix()
+                    s = now - now % self.length
+                    self._begin(s)
+                    continue
                 self._finish(s)
                 done += 1
                 s = end - end % self.length

@@ -19,6 +19,7 @@ COMMANDS = {
     "flash": "micromarket.device.cli:flash_cmd",
     "provision": "micromarket.fleet.cli:provision_cmd",
     "keys": "micromarket.fleet.cli:keys_cmd",
+    "status": "micromarket.fleet.cli:status_cmd",
     "release": "micromarket.fleet.cli:release_cmd",
     "broker": "micromarket.fleet.cli:broker_cmd",
     "market": "micromarket.market.cli:market",

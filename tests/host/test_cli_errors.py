@@ -153,7 +153,7 @@ def cases_of(path, cmd):
     opts = _options(cmd)
     args = [p for p in cmd.params if isinstance(p, click.Argument)]
     flags = [p for p in opts if p.is_flag and p.opts[0].startswith("--")]
-    valued = [p for p in opts if not p.is_flag]
+    valued = [p for p in opts if not p.is_flag and not p.count]
     full = base_argv(path, cmd, None)
     tail = [VALID_ARGUMENT[a.name] for a in args if a.required]
     longs = [p.opts[0] for p in opts if p.opts[0].startswith("--")]

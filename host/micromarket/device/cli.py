@@ -12,7 +12,7 @@ from . import vboard as vb
 from .bridge import Bridge
 from .deploy import board_of, build_app, deploy
 from .flash import FLASH_BAUD, factory_image, flash, flash_factory, load_firmware
-from .monitor import format_event, watch
+from .monitor import format_event, traded, watch
 from .ports import FLASH_PORT_ENV, PORT_ENV, baud_option, list_devices, port_option, resolve
 from .selftest import DEFAULT_VECTORS, load_vectors, selftest, summary
 
@@ -221,21 +221,30 @@ def flash_cmd(board_name, port, baud, firmware_path, factory_out, no_deploy, as_
 @baud_option()
 @click.option("--duration", type=click.FloatRange(0, min_open=True), default=None,
               help="stop after this many seconds")
+@click.option("--trades", type=click.IntRange(1), default=None,
+              help="stop once the device has traded this many intervals (its interval lines "
+                   "with an award)")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
-def monitor_cmd(port, baud, duration, as_json):
+def monitor_cmd(port, baud, duration, trades, as_json):
     """Show a device's log with timestamps and its protocol messages decoded (Ctrl-C to stop).
 
     \b
     micromarket monitor --port /dev/ttyUSB0
-    micromarket monitor --port plug1 --duration 60 --json
+    micromarket monitor --port plug1 --trades 2     # until it has traded two intervals
     """
     port = resolve(port)
 
     def show(event):
         click.echo(json.dumps(event, sort_keys=True) if as_json else format_event(event))
 
+    seen = [0]
+
+    def enough(event) -> bool:
+        seen[0] += traded(event)
+        return trades is not None and seen[0] >= trades
+
     try:
-        watch(port, show, duration, baud)
+        watch(port, show, duration, baud, until=enough)
     except KeyboardInterrupt:
         pass
 

@@ -6,6 +6,7 @@ verified here: the monitor shows what the device says, the market decides what t
 """
 
 import json
+import re
 import time
 
 import cbor2
@@ -73,8 +74,21 @@ class Monitor:
         return out
 
 
-def watch(port: str, on_event, duration: float | None = None, baud: int = 115200) -> None:
-    """Read ``port`` and call ``on_event`` per event, until ``duration`` seconds pass (or forever)."""
+# The agent's line after each interval (firmware/lib/agent.py, _finish), e.g.
+# "interval 1767225600: buy 41 Wh, awarded 41 Wh at 240000 ucr/kWh; balance -9840 ucr; ..."
+_INTERVAL_LINE = re.compile(r"interval (\d+): (buy|sell) (\d+) Wh, (awarded|no award)")
+
+
+def traded(event: dict) -> bool:
+    """True for the agent's line of an interval in which the device had an award."""
+    m = _INTERVAL_LINE.match(event.get("log", ""))
+    return bool(m) and m.group(4) == "awarded"
+
+
+def watch(port: str, on_event, duration: float | None = None, baud: int = 115200,
+          until=None) -> None:
+    """Read ``port`` and call ``on_event`` per event, until ``duration`` seconds pass (or forever),
+    or until ``until(event)`` is true."""
     from .bridge import open_port
 
     ser = open_port(port, baud)
@@ -85,6 +99,8 @@ def watch(port: str, on_event, duration: float | None = None, baud: int = 115200
             data = ser.read(4096)
             for event in mon.feed(data):
                 on_event(event)
+                if until is not None and until(event):
+                    return
     finally:
         ser.close()
 

@@ -167,6 +167,41 @@ def _summary(outcomes) -> None:
     click.echo(f"{ok} of {len(outcomes)} devices provisioned")
 
 
+@click.command("status")
+@click.option("--port", default=None, metavar="PORT",
+              help="serial port of the device or a virtual board's name (default: $MICROMARKET_PORT, "
+                   "else the one board found)")
+@click.option("--baud", type=click.IntRange(300, 4_000_000), default=115200, show_default=True,
+              help="serial line speed, bit/s")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="market database to look the party up in (default: $MICROMARKET_HOME/market.db)")
+@click.option("--json", "as_json", is_flag=True)
+def status_cmd(port, baud, db_path, as_json):
+    """The device's own view: party, market, app version, last interval, balance, queue, heap;
+    and its balance and reputation in the market's registry.
+
+    The agent pauses while the board is read and trades again afterwards.
+
+    \b
+    micromarket status --port plug1
+    micromarket status --port /dev/ttyUSB0 --json
+    """
+    from ..device.ports import resolve
+    from .status import from_board, lines, market_view
+
+    if db_path is not None:  # a --db given must be a market database, before the board is touched
+        from ..market.store import open_db
+
+        open_db(db_path, readonly=True).close()
+    view = from_board(resolve(port), baud)
+    view["registry"] = market_view(db_path or default_db(), view["party"])
+    if as_json:
+        click.echo(json.dumps(view))
+    else:
+        for line in lines(view):
+            click.echo(line)
+
+
 @click.group("release")
 def release_cmd():
     """Sign app bundles with the release key, verify them, and install them (USB or MQTT)."""

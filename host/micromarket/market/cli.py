@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -105,13 +106,13 @@ _market = click.option("--market", "market_id", required=True, callback=_market_
               help="market time runs this much faster")
 @click.option("--anchor", default=None, type=click.FloatRange(0, 2**32 - 1),
               help="Unix time at which market time equals wall time (keep it across restarts)")
-@click.option("-v", "--verbose", is_flag=True)
+@click.option("-v", "--verbose", count=True,
+              help="-v: the market's own log; -vv: also the MQTT libraries' (amqtt, transitions)")
 def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, username, password_file, advertise,
           parent,
           parent_key, parent_ca_file, parent_password_file, keys_dir, passphrase_file, interval, gate, floor, cap, tariff, qmax, window, speed, anchor, verbose):
     """Run the market: signed context, tenders in, clearing at each gate closure, awards out."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _quiet_libraries(verbose)
     if not 0 < gate < interval:
         raise UsageError(f"gate closure {gate} s must lie inside the interval of {interval} s",
                          "use e.g. --interval 300 --gate 60")
@@ -183,7 +184,33 @@ def serve(market_id, db_path, broker, port, listen, broker_passwd, ca_file, user
 
         announce = (advertise, broker_for_devices(access.url.replace(f"{access.username}@", ""), advertise),
                     keys.raw_public(key))
-    asyncio.run(_serve(db_path, config, key, clock, access, embedded, parent_link, announce))
+    asyncio.run(_serve(db_path, config, key, clock, access, embedded, parent_link, announce,
+                       keys_dir or keys.default_dir()))
+
+
+# Libraries that log a traceback for what is routine to a market (a device that resets drops
+# its connection mid-PUBACK): shown only with -vv.
+_NOISY = ("amqtt", "transitions", "asyncio")
+
+
+def _quiet_libraries(verbose: int) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.INFO if verbose > 1 else logging.CRITICAL)
+
+
+def _interval_line(c: dict) -> str:
+    """One line per cleared interval: what an operator watches."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(c["interval"]))
+    if c["state"] != "cleared":
+        return f"interval {when} UTC ({c['interval']}): {c['state']}"
+    awarded = c["local_wh"] * 2 + c["grid_buy_wh"] + c["grid_sell_wh"]
+    share = f"{100 * 2 * c['local_wh'] // awarded}%" if awarded else "-"
+    refused = ", ".join(f"{n} {code}" for code, n in sorted(c["refused"].items())) or "none"
+    return (f"interval {when} UTC ({c['interval']}): price {c['price']} ucr/kWh, {awarded} Wh awarded, "
+            f"{share} local (from the grid {c['grid_sell_wh']} Wh, to it {c['grid_buy_wh']} Wh), "
+            f"{c['parties']} parties, {c['tenders']} tenders; refused: {refused}")
 
 
 def _is_key_hex(text: str) -> bool:
@@ -200,7 +227,14 @@ def _listen(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-async def _serve(db_path, config, key, clock, broker, embedded, parent_link, announce=None) -> None:
+def _clock_words(clock) -> str:
+    if isinstance(clock, ScaledClock):
+        return f"market time runs {clock.speed:g}x from anchor {int(clock.anchor)}"
+    return "market time is wall time"
+
+
+async def _serve(db_path, config, key, clock, broker, embedded, parent_link, announce=None,
+                 keys_dir=None) -> None:
     if embedded is not None:
         host, port, passwd, own = embedded
         embedded = await start_embedded_broker(port, host, passwd, own)
@@ -212,14 +246,16 @@ async def _serve(db_path, config, key, clock, broker, embedded, parent_link, ann
         loop.add_signal_handler(sig, stop.set)
     try:
         market = Market(conn, config, key, clock)
-        click.echo(f"market {config.market} on {broker.url} (db {db_path}); Ctrl-C stops it", err=True)
+        click.echo(f"market {config.market} on {broker.url}; db {db_path}, keys {keys_dir}; "
+                   f"{_clock_words(clock)}; Ctrl-C stops it", err=True)
         if announce is not None:
             from .discovery import Advertisement
 
             address, url, pub = announce
             ad = await asyncio.to_thread(Advertisement, config.market, pub, url, address, broker.port)
             click.echo(f"announced on {address} (mDNS): devices connect to {url}", err=True)
-        await MarketService(market, broker, parent_link).run(stop)
+        await MarketService(market, broker, parent_link,
+                            on_cleared=lambda c: click.echo(_interval_line(c))).run(stop)
     finally:
         if ad is not None:
             await asyncio.to_thread(ad.close)

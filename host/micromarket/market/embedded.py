@@ -61,7 +61,8 @@ async def start_embedded_broker(port: int, host: str = "127.0.0.1", password_fil
     own connection, with a password made for this run."""
     from amqtt.broker import Broker
 
-    logging.getLogger("amqtt").setLevel(logging.ERROR)
+    if logging.getLogger("amqtt").level == logging.NOTSET:  # `market serve -v` may have set it
+        logging.getLogger("amqtt").setLevel(logging.ERROR)
     config: dict = {"listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}}}
     if password_file is not None:
         users = {**read_password_file(password_file), **(own_users or {})}

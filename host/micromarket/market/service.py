@@ -52,8 +52,31 @@ class ParentLink:
         return cls(url, path, key)
 
 
+def cleared_summary(market: Market, s: int, seen: dict) -> dict:
+    """One cleared interval for the operator: price, volume, local share, parties awarded, and
+    the messages refused since the last summary (``seen`` keeps the refusal counts between
+    calls)."""
+    row = market.conn.execute("SELECT price, local, grid_buy, grid_sell, tenders, state FROM "
+                              "intervals WHERE interval = ?", (s,)).fetchone()
+    parties = market.conn.execute("SELECT COUNT(DISTINCT party) FROM awards WHERE interval = ?",
+                                  (s,)).fetchone()[0]
+    refused = {code: n for code, n in market.counters.items() if code in P.ERROR_CODES}
+    new = {code: n - seen.get(code, 0) for code, n in refused.items() if n > seen.get(code, 0)}
+    seen.clear()
+    seen.update(refused)
+    price, local, grid_buy, grid_sell, tenders, state = row if row else (None, 0, 0, 0, 0, "none")
+    local, grid_buy, grid_sell = local or 0, grid_buy or 0, grid_sell or 0
+    volume = local + grid_buy + grid_sell
+    return {"interval": s, "state": state, "price": price, "volume_wh": volume, "local_wh": local,
+            "grid_buy_wh": grid_buy, "grid_sell_wh": grid_sell, "tenders": tenders or 0,
+            "parties": parties, "refused": new}
+
+
 class MarketService:
-    def __init__(self, market: Market, broker_url: str, parent: ParentLink | None = None):
+    def __init__(self, market: Market, broker_url: str, parent: ParentLink | None = None,
+                 on_cleared=None):
+        self.on_cleared = on_cleared  # called with cleared_summary() after each interval
+        self._refused: dict = {}
         self.market = market
         self.url = broker_url
         self.parent = parent
@@ -148,6 +171,8 @@ class MarketService:
                         await self._clear_with_parent(s)
                     else:
                         self.publish(market.clear(s))
+                    if self.on_cleared is not None:
+                        self.on_cleared(cleared_summary(market, s, self._refused))
                 except Exception as exc:  # noqa: BLE001 - one interval must not stop the market
                     try:
                         market.fail(s, exc)
