@@ -93,7 +93,7 @@ BASE = {
 ARGUMENTS = {  # argument name -> a bad value and the words of its error
     "name": ("no such/board", "invalid virtual board name 'no such/board'"),
     "credential": (TEXT, "enrollment"),
-    "bundle": (TEXT, "bundle"),
+    "bundle": (TEXT, "bundle"),  # a signed one is made in `files`
     "modules": ("no_such_module", "no_such_module"),
     "message_hash": ("zz", "message_hash must be 64 hex digits"),
     "proof_file": (TEXT, "is not a proof"),
