@@ -9,8 +9,10 @@ Afterwards the clone's market database holds at least two awards of the board's 
 ledger that verifies; the board's own view names that party.
 """
 
+import contextlib
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -66,12 +68,20 @@ def test_first_board_start_to_finish(clone, tmp_path):
     where = subprocess.run([sys.executable, "-c", "import micromarket.paths as p; print(p.ROOT)"],
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
     assert where == str(clone)  # the clone's own package runs, not the one installed
-    try:
-        run = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=600)
-    finally:  # whatever happened, leave no board or market running
-        subprocess.run([sys.executable, "-m", "micromarket.cli", "vboard", "stop", "--all"], env=env,
-                       capture_output=True, timeout=60)
+    log = tmp_path / "readme.log"
+    with open(log, "w") as out_file, open(tmp_path / "readme.err", "w") as err_file:
+        proc = subprocess.Popen(["bash", "-e", "-x", "-c", script], cwd=tmp_path, env=env, text=True,
+                                stdout=out_file, stderr=err_file, start_new_session=True)
+        try:
+            code = proc.wait(timeout=480)
+        except subprocess.TimeoutExpired:
+            code = None
+        finally:  # whatever happened, leave no board or market running
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            subprocess.run([sys.executable, "-m", "micromarket.cli", "vboard", "stop", "--all"],
+                           env=env, capture_output=True, timeout=60)
+    run = subprocess.CompletedProcess(proc.args, code, log.read_text(), (tmp_path / "readme.err").read_text())
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-4000:]
     assert "Traceback" not in out, out[-4000:]
