@@ -380,6 +380,8 @@ def _trusted_key(key_hex: str | None, keys_dir: Path | None) -> bytes:
         return _hex_key(key_hex, "--key")
     if keys_dir is not None:
         return bytes.fromhex(keys.public_hex(keys_dir, "market"))
+    if (keys.default_dir() / "market.pub").exists():  # this host's own market: its key directory
+        return bytes.fromhex(keys.public_hex(keys.default_dir(), "market"))
     raise UsageError("no market key to trust",
                      "pass the market's public key: --key HEX (from `micromarket keys show` on "
                      "the market's host) or --keys DIR; the key stored in the ledger is never "

@@ -180,7 +180,8 @@ def test_appended_junk(run, copy, capsys):
     assert rc == 1 and f"first bad entry #{n}" in out and "not covered by a tree head" in out
 
 
-def test_rewritten_and_re_signed_with_a_new_key(run, copy, capsys):
+def test_rewritten_and_re_signed_with_a_new_key(run, copy, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("MICROMARKET_HOME", str(tmp_path / "no-keys"))  # no market key of our own
     path, conn = copy
     forger = Ed25519PrivateKey.generate()
     entries = _entries(conn)
