@@ -92,7 +92,7 @@ def test_first_board_start_to_finish(clone, tmp_path):
     party = re.search(r"^party +(p[0-9a-f]{16})", run.stdout, re.M)
     assert party, run.stdout[-4000:]
     assert re.search(r"^registry +.*: balance -?\d+ ucr, reputation \d+", run.stdout, re.M)
-    assert re.search(r"\d+ entries, \d+ signed checkpoints; ledger verifies", run.stdout)
+    assert re.search(r"\d+ entries, .*; ledger verifies", run.stdout)
     # the market's line per cleared interval, and its database where every command looked
     assert re.search(r"^interval .* UTC \(\d+\): price \d+ ucr/kWh, \d+ Wh awarded", run.stdout, re.M)
     conn = sqlite3.connect(home / "market.db")
