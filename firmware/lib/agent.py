@@ -19,7 +19,8 @@
 #   - at s: the relay (or a battery's setpoint) follows the award, or the personality's island
 #     policy when there is none (no broker, no context, no award in time), and switches off once
 #     the planned energy is through;
-#   - at s + L: the meter's energy in the interval becomes a signed delivery, queued in the store
+#   - at s + L: the meter's energy in the interval becomes a signed delivery (on a heap with no
+#     room to sign it then, at the loop's next pass: the measurement waits), queued in the store
 #     first and sent (QoS 1) whenever the link is up. It stays in the store until the market's
 #     signed receipt names it: a broker's PUBACK only says the broker had it, and a broker or a
 #     market that dies a moment later takes it along. Up to _WINDOW deliveries wait for their
@@ -91,6 +92,7 @@ class Agent:
         # a battery's virtual meter follows the power the agent plans (other kinds switch a relay)
         self._set_power = getattr(board.meter, "set_power", None) if self.kind == "battery" else None
         self._applied = False
+        self._measured = []  # deliveries measured, not signed yet: (interval, side, Wh, ...)
         self._planned = 0  # net Wh the interval under way is to draw
         self._connects = -1
         self._topics = {"context": self._on_context, "award": self._on_award,
@@ -276,11 +278,8 @@ class Agent:
             if not self._applied:
                 self.stats["island"] += 1
         wh, counter = (d_imp, imp) if side == "buy" else (d_exp, exp)
-        gc.collect()
-        msg = wire.delivery(self.key, self.market, self.party, self.store.next_seq(), s, side,
-                            wh, counter, award_hash, self.ctx and self.ctx["head"])
-        self.store.push(msg)
-        self.stats["deliveries"] += 1
+        self._measured.append((s, side, wh, counter, award_hash))
+        self._sign()
         self.state = P.advance(self.kind, self.params, self.state, self._view(s), self.forecast,
                                d_imp - d_exp)
         self.forecast["load_wh"] = d_imp
@@ -301,6 +300,23 @@ class Agent:
             del self.tenders[k]
         for k in [k for k in self.awards if k < s]:
             del self.awards[k]
+
+    def _sign(self):
+        """Sign and queue the deliveries measured and not signed yet, oldest first; on a heap
+        with no room for it now, at the loop's next pass (the measurement waits)."""
+        m = self._measured
+        while m:
+            gc.collect()
+            try:
+                s, side, wh, counter, award_hash = m[0]
+                self.store.push(wire.delivery(self.key, self.market, self.party,
+                                              self.store.next_seq(), s, side, wh, counter,
+                                              award_hash, self.ctx and self.ctx["head"]))
+            except MemoryError:
+                self.log("low memory")
+                return
+            m.pop(0)
+            self.stats["deliveries"] += 1
 
     def _unsent(self):
         return len(self.store) - len(self.sent)
@@ -460,6 +476,7 @@ class Agent:
                             self.board.set_relay(False)
                     if not self._applied and s in self.awards:
                         self._dispatch(s, now)  # the award came after the interval began
+                    self._sign()
                     if self.link.connected:
                         try:
                             if self.link.connects != self._connects:
