@@ -84,6 +84,7 @@ class Agent:
         saved = store.get_json("agent") or {}
         self.balance = saved.get("bal")  # the last receipt's, until the next one comes
         now = self.clock.unix()
+        gc.collect()  # the boot's garbage goes before the personality and this object grow
         self.state = saved.get("state") or P.initial_state(self.kind, self.params, now)
         self.forecast = saved.get("fc") or {}
         if "imp" in saved:
