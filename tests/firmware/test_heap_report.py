@@ -6,6 +6,9 @@ each import's heap is printed."""
 from micromarket.bench import heap as heap_report
 
 
+FLOOR = 21 * 1024  # bytes free after boot at 110K on the 64-bit port
+
+
 def test_agent_boot_loads_only_what_it_trades_with():
     report = heap_report.measure()
     booted = heap_report.boot(heap="110K")
@@ -23,8 +26,10 @@ def test_agent_boot_loads_only_what_it_trades_with():
                        "asyncio.funcs"}
     assert dict(report["rows"])["pers_battery"] > 0  # measured in the stack, not pre-imported
     # room to trade: the day test (test_agent_day.py) runs at this heap with about 20 KB free
-    # (taking an update's offer and the signed status cost the agent 1.8 KB of the 64-bit heap)
-    assert booted["free"] >= 22 * 1024
+    # (taking an update's offer and the signed status cost the agent 1.8 KB of the 64-bit heap,
+    # keeping an unsigned measurement to sign on the next pass 256 B more). The floor is the
+    # 64-bit port's; the 32-bit one, with the ESP32's object sizes, leaves about 44 KB.
+    assert booted["free"] >= FLOOR
 
 
 def test_both_word_sizes_side_by_side(micropython_i386):
@@ -36,6 +41,6 @@ def test_both_word_sizes_side_by_side(micropython_i386):
     assert [m for m, _ in small["rows"]] == [m for m, _ in report["rows"]]
     assert 0 < small["total"] < report["total"]
     assert small["boot"]["modules"] == report["boot"]["modules"]
-    assert small["boot"]["free"] > report["boot"]["free"] >= 22 * 1024
+    assert small["boot"]["free"] > report["boot"]["free"] >= FLOOR
     head = heap_report.table(report).splitlines()[0].split()
     assert head == ["module", "64-bit", "32-bit"]
